@@ -1,0 +1,58 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := surveyapp
+
+# What the product needs at run time: WeasyPrint's text stack and Chinese fonts.
+RUN_DEBS  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-noto-cjk
+# What only the tests need: a real browser, PDF inspection, and R's survey package as the
+# reference the statistics are checked against.
+TEST_DEBS := chromium poppler-utils r-cran-survey r-cran-jsonlite
+
+.PHONY: run test bench setup setup-dev debs debs-test translations lint clean
+
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask demo logins
+ifeq ($(DEBUG),1)
+	$(BIN)/flask --debug run --host $(HOST) --port $(PORT)
+else
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+endif
+
+test: setup-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup-dev
+	$(BIN)/python bench/estimate.py
+
+setup: debs $(VENV)/.installed translations
+setup-dev: setup debs-test $(VENV)/.dev-installed
+
+debs:
+	@scripts/debian-packages.sh $(RUN_DEBS)
+
+debs-test:
+	@scripts/debian-packages.sh $(TEST_DEBS)
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d surveyapp/translations
+
+lint: setup-dev
+	$(BIN)/ruff check surveyapp scoring tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts
