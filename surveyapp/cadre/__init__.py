@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("cadre", __name__, url_prefix="/cadre")
+
+from surveyapp.cadre import views  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,1 @@
+"""The work behind the views: plain arguments in, models or plain data out, no request."""
