@@ -12,7 +12,7 @@ RUN_DEBS  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 
 # reference the statistics are checked against.
 TEST_DEBS := chromium poppler-utils r-cran-survey r-cran-jsonlite
 
-.PHONY: run test bench setup setup-dev debs debs-test translations lint clean
+.PHONY: run test bench setup setup-dev debs debs-test translations messages lint clean
 
 run: setup
 	$(BIN)/flask db upgrade
@@ -49,10 +49,16 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d surveyapp/translations
+	$(BIN)/pybabel -q compile -d surveyapp/translations
 
 lint: setup-dev
 	$(BIN)/ruff check surveyapp scoring tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+# After changing user-facing strings: refresh the catalogue, translate the new English
+# entries in surveyapp/translations/en/LC_MESSAGES/messages.po, then `make translations`.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o surveyapp/translations/messages.pot .
+	$(BIN)/pybabel -q update -i surveyapp/translations/messages.pot -d surveyapp/translations
