@@ -448,6 +448,8 @@ def _check_cap(doc, path, cap, component_ids, index, definition) -> list[Problem
     problems = []
     if cap["component"] not in component_ids:
         problems.append(doc.problem((*path, "component"), f"成分 '{cap['component']}' 不在本指数中"))
+    if cap["statistic"] != "score" and cap["below"] > 1:
+        problems.append(doc.problem((*path, "below"), f"{cap['statistic']} 是比例，below 应在 0–1 之间"))
     band_set = definition["bands"].get(cap["band_set"])
     if band_set is None or cap["band_set"] not in index.get("bands", []):
         problems.append(doc.problem((*path, "band_set"), f"本指数没有使用等级表 '{cap['band_set']}'"))
@@ -502,10 +504,14 @@ def _check_quiz_rule(doc, path, quiz, instruments) -> list[Problem]:
         return [doc.problem((*path, "dimension"), f"问卷 '{instrument['id']}' 没有维度 '{quiz['dimension']}'")]
     if any(i["type"] != "quiz" for i in members):
         return [doc.problem((*path, "dimension"), f"维度 '{quiz['dimension']}' 中有非测验题")]
-    sitting = quiz.get("items_per_sitting")
-    if sitting is not None and sitting > len(members):
-        return [doc.problem((*path, "items_per_sitting"), f"每次抽 {sitting} 题，但题库只有 {len(members)} 题")]
-    return []
+    problems = []
+    for key, wanted in (("items_per_sitting", "每次抽"), ("bank_min", "题库至少要")):
+        count = quiz.get(key)
+        if count is not None and count > len(members):
+            problems.append(
+                doc.problem((*path, key), f"{wanted} {count} 题，但题库只有 {len(members)} 题")
+            )
+    return problems
 
 
 def _check_fractions(doc: Document) -> list[Problem]:

@@ -199,9 +199,6 @@ def normalise_indices(doc: Document) -> dict:
         "sampling": data.get("sampling", {}),
         "indices": {name: _index(spec) for name, spec in data["indices"].items()},
         "ballots": {name: _ballot(spec) for name, spec in data.get("ballots", {}).items()},
-        "member_review": {
-            key: _fraction(value) for key, value in data.get("member_review", {}).items()
-        },
         "quizzes": {name: _quiz(spec) for name, spec in data.get("quizzes", {}).items()},
         "waves": data.get("waves", {}),
     }
