@@ -1,0 +1,219 @@
+"""The demo county: deterministic, realistic in shape, and safe to load twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from surveyapp.demo import SIZES, CountyNotEmpty, load_demo_county, planted_effects
+from surveyapp.models import (
+    AdminCount,
+    Base,
+    Household,
+    Org,
+    OrgKind,
+    Person,
+    PopulationCell,
+    Response,
+    Role,
+    User,
+)
+from surveyapp.models.people import member_household
+
+
+def fresh_session(tmp_path: Any, name: str) -> orm.Session:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / name}")
+    Base.metadata.create_all(engine)
+    return orm.Session(engine)
+
+
+def digest(session: orm.Session) -> str:
+    """A fingerprint of everything that should repeat: codes, names, sizes and answers."""
+    parts = [
+        session.execute(sa.select(Org.code, Org.name, Org.kind, Org.adults).order_by(Org.code)),
+        session.execute(
+            sa.select(Person.code, Person.name, Person.post, Person.birth_year).order_by(
+                Person.code
+            )
+        ),
+        session.execute(
+            sa.select(Household.code, Household.head_name, Household.phone).order_by(Household.code)
+        ),
+        session.execute(sa.select(PopulationCell.adults).order_by(PopulationCell.id)),
+        session.execute(
+            sa.select(AdminCount.period, AdminCount.kind, AdminCount.count).order_by(AdminCount.id)
+        ),
+        session.execute(
+            sa.select(Response.answers, Response.submitted_on, Response.weight).order_by(
+                Response.id
+            )
+        ),
+    ]
+    text = json.dumps(
+        [[list(row) for row in part] for part in parts],
+        default=str,
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_same_seed_and_size_give_the_same_county(tmp_path: Any) -> None:
+    digests = []
+    for name in ("a.db", "b.db"):
+        with fresh_session(tmp_path, name) as session:
+            load_demo_county(session, seed=7, size="small")
+            digests.append(digest(session))
+    assert digests[0] == digests[1]
+
+
+def test_another_seed_gives_another_county(tmp_path: Any) -> None:
+    digests = []
+    for seed, name in ((7, "a.db"), (8, "b.db")):
+        with fresh_session(tmp_path, name) as session:
+            load_demo_county(session, seed=seed, size="small")
+            digests.append(digest(session))
+    assert digests[0] != digests[1]
+
+
+@pytest.mark.parametrize("seed, size", [(-1, "small"), (2**32, "small"), (1, "huge")])
+def test_load_demo_county_rejects_a_bad_seed_or_size(tmp_path: Any, seed: int, size: str) -> None:
+    with fresh_session(tmp_path, "x.db") as session, pytest.raises(ValueError, match="must be"):
+        load_demo_county(session, seed=seed, size=size)
+
+
+def test_load_demo_county_refuses_a_database_that_holds_organisations(db: Any) -> None:
+    with pytest.raises(CountyNotEmpty, match="already holds"):
+        load_demo_county(db.session, seed=1, size="small")
+
+
+def test_small_county_has_a_user_of_every_role(db: Any) -> None:
+    roles = set(db.session.scalars(sa.select(User.role)))
+    assert roles == set(Role)
+
+
+def test_small_county_has_assessors_for_the_county_and_for_a_township(db: Any) -> None:
+    kinds = set(
+        db.session.scalars(
+            sa.select(Org.kind)
+            .join(User, User.scope_org_id == Org.id)
+            .where(User.role == Role.ASSESSOR)
+        )
+    )
+    assert OrgKind.COUNTY in kinds and kinds & {OrgKind.TOWNSHIP, OrgKind.STREET}
+
+
+def test_cadre_and_member_users_are_linked_to_people_of_that_kind(db: Any) -> None:
+    users = db.session.scalars(sa.select(User).where(User.role.in_([Role.CADRE, Role.MEMBER])))
+    for user in users:
+        assert user.person is not None
+        assert user.person.is_cadre if user.role is Role.CADRE else user.person.is_member
+
+
+def test_small_county_has_a_village_with_fewer_than_30_adults(db: Any) -> None:
+    tiny = db.session.scalars(
+        sa.select(Org).where(Org.kind.in_([OrgKind.VILLAGE, OrgKind.COMMUNITY]), Org.adults < 30)
+    ).all()
+    assert tiny
+
+
+def test_population_cells_add_up_to_each_villages_adults(db: Any) -> None:
+    totals = dict(
+        db.session.execute(
+            sa.select(PopulationCell.org_id, sa.func.sum(PopulationCell.adults)).group_by(
+                PopulationCell.org_id
+            )
+        ).all()
+    )
+    villages = db.session.scalars(
+        sa.select(Org).where(Org.kind.in_([OrgKind.VILLAGE, OrgKind.COMMUNITY]))
+    ).all()
+    assert villages and all(totals[v.id] == v.adults for v in villages)
+
+
+def test_each_village_has_eight_cells_of_age_group_and_sex(db: Any) -> None:
+    cells = db.session.execute(
+        sa.select(PopulationCell.org_id, PopulationCell.age_group, PopulationCell.sex)
+    ).all()
+    per_village = Counter(org for org, _, _ in cells)
+    assert set(per_village.values()) == {8}
+    assert {(a, s) for _, a, s in cells} == {
+        (a, s) for a in ("18-34", "35-49", "50-64", "65+") for s in ("男", "女")
+    }
+
+
+def test_members_serve_five_to_ten_households_of_their_own_village(db: Any) -> None:
+    rows = db.session.execute(
+        sa.select(Person.id, Person.org_id, Household.village_id)
+        .join(member_household, member_household.c.person_id == Person.id)
+        .join(Household, Household.id == member_household.c.household_id)
+    ).all()
+    assert rows and all(org == village for _, org, village in rows)
+    households_per_village = Counter(db.session.scalars(sa.select(Household.village_id)))
+    for person, n in Counter(person for person, _, _ in rows).items():
+        village = next(v for p, _, v in rows if p == person)
+        assert 5 <= n <= 10 or n == households_per_village[village]
+
+
+def test_household_phones_are_marked_as_invented(db: Any) -> None:
+    phones = db.session.scalars(sa.select(Household.phone)).all()
+    assert phones and all(p.split(" ")[1] == "0000" for p in phones)
+
+
+def test_admin_counts_cover_every_township_for_two_years(db: Any) -> None:
+    rows = db.session.execute(
+        sa.select(AdminCount.org_id, AdminCount.period, AdminCount.kind)
+    ).all()
+    townships = db.session.scalars(
+        sa.select(Org.id).where(Org.kind.in_([OrgKind.TOWNSHIP, OrgKind.STREET]))
+    ).all()
+    assert len(rows) == len(townships) * 2 * 2
+    assert {p for _, p, _ in rows} == {"2024", "2025"}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_planted_effects_repeat_for_the_same_seed_and_size(size: str) -> None:
+    first, again = planted_effects(3, size), planted_effects(3, size)
+    assert first == again
+    assert first.best_villages and first.worst_villages
+    assert not set(first.best_villages) & set(first.worst_villages)
+
+
+def test_demo_county_fixture_reports_the_planted_truth(demo_county: Any) -> None:
+    assert demo_county.effects == planted_effects(1, "small")
+
+
+def test_load_if_empty_keeps_the_existing_county(runner: Any, db: Any) -> None:
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0
+    assert "未载入" in result.output and len(result.output.strip().splitlines()) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == before
+
+
+def test_load_without_if_empty_refuses_a_non_empty_database_in_one_line(runner: Any) -> None:
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "--if-empty" in result.output
+
+
+@pytest.mark.parametrize("args", [["--seed", "abc"], ["--seed", "-1"], ["--size", "huge"]])
+def test_bad_load_options_give_one_line_and_exit_2(runner: Any, args: list[str]) -> None:
+    result = runner.invoke(args=["demo", "load", *args])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_logins_lists_every_demo_account_with_its_password(runner: Any) -> None:
+    result = runner.invoke(args=["demo", "logins"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert lines[0].split() == ["用户名", "密码", "角色", "范围"]
+    assert any(line.startswith("admin ") and "demo-admin" in line for line in lines)
+    assert len(lines) == 1 + 9
