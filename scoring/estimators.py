@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,13 @@ class DomainEstimates:
     sums: PsuSums
     layout: PsuLayout
     df: int
+    srs_variance: np.ndarray | None = None
+
+    def deff(self) -> np.ndarray | None:
+        if self.srs_variance is None:
+            return None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.diag(self.covariance) / self.srs_variance
 
     def se(self) -> np.ndarray:
         return np.sqrt(np.maximum(np.diag(self.covariance), 0.0))
@@ -130,7 +138,7 @@ def mean(
     y = numeric_column(design.columns, var, "var")
     x = np.where(np.isnan(y), np.nan, 1.0)
     options = _Options(confidence_level, variance, replicates, seed)
-    return _publish(_estimate(design, y, x, by, options), options)
+    return _publish(_estimate(design, y, x, by, options, with_deff=True), options)
 
 
 def total(
@@ -225,7 +233,8 @@ def proportion(
         )
     x = np.where(np.isnan(y), np.nan, 1.0)
     options = _Options(confidence_level, variance, replicates, seed)
-    return _publish(_estimate(design, y, x, by, options), options, share_method=method)
+    domains = _estimate(design, y, x, by, options, with_deff=True)
+    return _publish(domains, options, share_method=method)
 
 
 def contrast(
@@ -442,7 +451,9 @@ class _RowLevel:
     wx: np.ndarray | None
 
 
-def _estimate(design: Design, y, x, by: str | None, options: _Options) -> DomainEstimates:
+def _estimate(
+    design: Design, y, x, by: str | None, options: _Options, with_deff: bool = False
+) -> DomainEstimates:
     if by is None:
         domain, labels = np.zeros(design.n_rows, dtype=int), [None]
     else:
@@ -468,7 +479,26 @@ def _estimate(design: Design, y, x, by: str | None, options: _Options) -> Domain
     n = np.bincount(domain[used], minlength=n_domains)
     sums = PsuSums(numerator, denominator, n, psu_used)
     row_level = _RowLevel(design, np.where(used, domain, 0), wy, wx) if design.is_calibrated else None
-    return _solve(sums, design.layout, labels, design.df, options, row_level)
+    domains = _solve(sums, design.layout, labels, design.df, options, row_level)
+    if not with_deff:
+        return domains
+    srs = _srs_variance_of_mean(np.where(used, domain, 0), n_domains, w, wy, y, counted)
+    return dataclasses.replace(domains, srs_variance=srs)
+
+
+def _srs_variance_of_mean(domain, n_domains, w, wy, y, counted) -> np.ndarray:
+    """Variance of a mean under simple random sampling of the same size, as R's deff=TRUE.
+
+    ``svyvar(y) * (N - n) / (N n)`` with ``N`` the domain's weight total and ``n`` its rows of
+    non-zero weight.
+    """
+    sw = np.bincount(domain, weights=w, minlength=n_domains)
+    swy = np.bincount(domain, weights=wy, minlength=n_domains)
+    swyy = np.bincount(domain, weights=wy * np.where(counted, y, 0.0), minlength=n_domains)
+    nobs = np.bincount(domain, weights=counted, minlength=n_domains)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = (swyy - swy**2 / sw) / sw * nobs / (nobs - 1)
+        return spread * (sw - nobs) / (sw * nobs)
 
 
 def _solve(sums: PsuSums, layout: PsuLayout, labels, df, options: _Options, row_level):
@@ -523,6 +553,7 @@ def _publish(domains: DomainEstimates, options: _Options, share_method: str | No
     se = domains.se()
     n_psu = domains.n_psu()
     domain_df = domains.domain_df()
+    deff = domains.deff()
     logit_se = _logit_se(domains) if share_method else None
     results = {}
     for j, label in enumerate(domains.labels):
@@ -534,6 +565,7 @@ def _publish(domains: DomainEstimates, options: _Options, share_method: str | No
             df=domains.df,
             n=n,
             n_psu=int(n_psu[j]),
+            deff=None if deff is None or not math.isfinite(deff[j]) else float(deff[j]),
         )
         if share_method:
             low, high = share_interval(
