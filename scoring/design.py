@@ -155,7 +155,9 @@ class Design:
             (population - n_psu_h) / population
         )
         what = f"strata: column '{strata}'" if strata else "design"
-        self.layout = make_layout(psu_stratum, tuple(stratum_names), fpc_factor, lonely_psu, what)
+        self.layout = make_layout(
+            psu_stratum, tuple(stratum_names), fpc_factor, lonely_psu, what, strata is not None
+        )
         self.weights = _weights(self.columns, weights, population, n_psu_h, stratum_of_row)
         self.df = _degrees_of_freedom(self.weights, self.psu, self.layout)
         self.calibration: tuple[RakingMargin, ...] = ()

@@ -341,7 +341,7 @@ def difference(first: Estimate, second: Estimate, confidence_level: float | None
 
 
 def estimate_from_psu_totals(
-    stratum: np.ndarray,
+    stratum: np.ndarray | None,
     sum_wy: np.ndarray,
     sum_w: np.ndarray,
     n: np.ndarray,
@@ -364,8 +364,8 @@ def estimate_from_psu_totals(
 
     Parameters
     ----------
-    stratum : array-like
-        Stratum label of each PSU (all equal without strata; one PSU per row without clusters).
+    stratum : array-like or None
+        Stratum label of each PSU; None without strata. (Without clusters, each row is a PSU.)
     sum_wy : array-like
         Per PSU, the sum of ``w*y`` over the rows used.
     sum_w : array-like
@@ -401,7 +401,9 @@ def estimate_from_psu_totals(
         sums["sum_wx"] = sum_wx
     if fpc is not None:
         sums["fpc"] = fpc
-    design = Design({"stratum": np.asarray(stratum), **sums}, weights=None, strata="stratum",
+    if stratum is not None:
+        sums["stratum"] = stratum
+    design = Design(sums, weights=None, strata=None if stratum is None else "stratum",
                     fpc="fpc" if fpc is not None else None, lonely_psu=lonely_psu)
     numerator = numeric_column(design.columns, "sum_wy", "sum_wy")
     denominator = None if statistic == "total" else numeric_column(

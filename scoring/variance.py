@@ -41,6 +41,8 @@ class PsuLayout:
         ``(N_h - n_h) / N_h`` per stratum; 1 without a finite population correction.
     lonely_psu : str
         ``fail``, ``adjust`` or ``certainty`` (R's ``options(survey.lonely.psu)``).
+    has_strata : bool
+        Whether strata were declared (even one), which decides JK1 or JKn as in R.
     """
 
     psu_stratum: np.ndarray
@@ -48,6 +50,7 @@ class PsuLayout:
     n_psu_in_stratum: np.ndarray
     fpc_factor: np.ndarray
     lonely_psu: str
+    has_strata: bool = True
 
     @property
     def n_psu(self) -> int:
@@ -68,12 +71,15 @@ def make_layout(
     fpc_factor: np.ndarray,
     lonely_psu: str,
     what: str = "strata",
+    has_strata: bool = True,
 ) -> PsuLayout:
     """Build a :class:`PsuLayout`, refusing a lonely PSU under ``lonely_psu="fail"``."""
     if lonely_psu not in LONELY_PSU:
         raise ValueError(f"lonely_psu ({lonely_psu!r}) must be one of {', '.join(LONELY_PSU)}")
     counts = np.bincount(psu_stratum, minlength=len(stratum_names))
-    layout = PsuLayout(psu_stratum, stratum_names, counts, np.asarray(fpc_factor, float), lonely_psu)
+    layout = PsuLayout(
+        psu_stratum, stratum_names, counts, np.asarray(fpc_factor, float), lonely_psu, has_strata
+    )
     lonely = layout.lonely_strata()
     # A stratum with one PSU has no spread between PSUs to measure; rather than publish an SE
     # of zero, stop, as R does under its default survey.lonely.psu = "fail".
@@ -141,7 +147,7 @@ def replicates_for(
 
 def jk1(layout: PsuLayout) -> Replicates:
     """Delete-one-PSU jackknife for an unstratified design, as ``as.svrepdesign(type="JK1")``."""
-    if layout.n_strata > 1:
+    if layout.has_strata:
         raise ValueError("variance: jk1 is for unstratified designs; use jkn with strata")
     n = layout.n_psu
     if n < 2:
@@ -159,7 +165,7 @@ def jkn(layout: PsuLayout) -> Replicates:
     PSU under ``adjust`` gets R's replicate: its stratum deleted, every other PSU multiplied by
     ``H/(H - 1)`` and ``rscale = (H - 1)/H``; under ``certainty`` it makes none.
     """
-    if layout.n_strata < 2:
+    if not layout.has_strata:
         raise ValueError("variance: jkn is for stratified designs; use jk1 without strata")
     h = layout.psu_stratum
     n_h = layout.n_psu_in_stratum[h]
@@ -172,7 +178,7 @@ def jkn(layout: PsuLayout) -> Replicates:
     rscales = f_h[deleted] * (n_h[deleted] - 1) / n_h[deleted]
     if layout.lonely_psu == "adjust":
         lonely = np.flatnonzero((n_h == 1) & (f_h > 1e-7))
-        n_strata = layout.n_strata
+        n_strata = max(layout.n_strata, 2)
         extra = np.where(h[:, None] == h[lonely][None, :], 0.0, n_strata / (n_strata - 1))
         factors = np.hstack([factors, extra])
         rscales = np.concatenate([rscales, np.full(len(lonely), (n_strata - 1) / n_strata)])
