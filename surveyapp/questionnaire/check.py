@@ -366,7 +366,7 @@ def _check_bands(doc: Document, path: tuple, name: str, grades: list[dict]) -> l
         )
     for below, above in zip(order, order[1:]):
         a, b = grades[below], grades[above]
-        where = (*path, "grades", above)
+        where = (*path, "grades", below, "max")  # the lower grade's upper bound is the edge
         span = f"{_show(min(a['max'], b['min']))}–{_show(max(a['max'], b['min']))}"
         if a["max"] > b["min"]:
             problems.append(doc.problem(where, f"等级 '{b['label']}' 与 '{a['label']}' 在 {span} 分重叠"))
