@@ -17,7 +17,7 @@ from pathlib import Path
 from . import show_if
 from .definition import is_indices, normalise_indices, normalise_questionnaire
 from .schema import validate
-from .source import Document, Problem, SourceError, read_document
+from .source import Document, Problem, SourceError, parse_document, read_document
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
 WEIGHT_TOLERANCE = 1e-9
@@ -82,6 +82,32 @@ def check_paths(paths: Sequence[str | Path] = ()) -> CheckResult:
         result.problems.extend(problems)
     result.problems.sort(key=lambda p: (p.file, p.line))
     return result
+
+
+class DefinitionInvalid(ValueError):
+    """A questionnaire that does not pass the check; ``problems`` says why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+def parse_questionnaire(raw: bytes | str, file: str = "<questionnaire>") -> dict:
+    """Parse, check and normalise one questionnaire given as YAML text.
+
+    Raises
+    ------
+    SourceError
+        The text is not YAML.
+    DefinitionInvalid
+        It is YAML but fails the schema or a semantic check.
+    """
+    doc = parse_document(raw.encode("utf-8") if isinstance(raw, str) else raw, file)
+    result = CheckResult(documents=[doc], problems=list(doc.problems))
+    _check_instrument_document(doc, result, {})
+    if result.problems:
+        raise DefinitionInvalid(result.problems)
+    return result.definitions[file]
 
 
 def _check_instrument_document(doc: Document, result: CheckResult, seen: dict) -> None:
