@@ -5,10 +5,18 @@ from __future__ import annotations
 import time
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from surveyapp.cli import CliError, OneLineGroup
-from surveyapp.demo import DEMO_PASSWORDS, SIZES, CountyNotEmpty, count_orgs, load_demo_county
+from surveyapp.demo import (
+    DEMO_PASSWORDS,
+    SIZES,
+    CountyNotEmpty,
+    QuestionnairesBroken,
+    count_orgs,
+    load_demo_county,
+)
 from surveyapp.demo.county import DEMO_USERNAMES
 from surveyapp.extensions import db
 from surveyapp.models import Role, User
@@ -50,11 +58,18 @@ def load_command(seed: int, size: str, if_empty: bool) -> None:
         return
     started = time.perf_counter()
     try:
-        summary = load_demo_county(db.session, seed=seed, size=size)
+        summary = load_demo_county(
+            db.session,
+            seed=seed,
+            size=size,
+            questionnaires_dir=current_app.config.get("QUESTIONNAIRES_DIR"),
+        )
     except CountyNotEmpty:
         raise CliError(
             f"数据库中已有 {existing} 个组织机构；演示县只能载入空数据库（加 --if-empty 可跳过）"
         ) from None
+    except QuestionnairesBroken as error:
+        raise CliError(f"问卷文件未通过检查，演示县未载入：{error}") from None
     db.session.commit()
     click.echo(f"{summary.describe()}；用时 {time.perf_counter() - started:.1f} 秒。")
 

@@ -7,6 +7,7 @@ returns the truth its responses were generated from, without touching the databa
 from surveyapp.demo.county import DEMO_PASSWORDS
 from surveyapp.demo.load import CountyNotEmpty, DemoSummary, count_orgs, load_demo_county
 from surveyapp.demo.plan import SIZES, PlantedEffects, planted_effects
+from surveyapp.demo.waves import QuestionnairesBroken
 
 __all__ = [
     "DEMO_PASSWORDS",
@@ -14,6 +15,7 @@ __all__ = [
     "CountyNotEmpty",
     "DemoSummary",
     "PlantedEffects",
+    "QuestionnairesBroken",
     "count_orgs",
     "load_demo_county",
     "planted_effects",

@@ -69,6 +69,8 @@ class CountyIds:
     households: dict[str, list[int]] = field(default_factory=dict)
     members: dict[str, list[int]] = field(default_factory=dict)
     cadres: dict[str, list[int]] = field(default_factory=dict)
+    township_cadres: dict[str, list[int]] = field(default_factory=dict)  # leaders first
+    person_row: dict[int, int] = field(default_factory=dict)  # id -> order of creation
     # per household id, the member linked to it (党员联户)
     household_member: dict[int, int] = field(default_factory=dict)
     persons: int = 0
@@ -222,6 +224,7 @@ class _PeopleWriter:
         self._assign_grid_branches()
         self.person_ids = bulk_insert(self.session, Person, self.rows)
         self.ids.persons = len(self.rows)
+        self.ids.person_row = {pid: row for row, pid in enumerate(self.person_ids)}
         self.ids.party_members = sum(r["is_member"] for r in self.rows)
         township_of = {self.ids.org[t.code]: t.code for t in self.plan.townships}
         township_of |= {
@@ -236,6 +239,8 @@ class _PeopleWriter:
         for code, rows in self.village_people.items():
             self.ids.members[code] = [self.person_ids[i] for i in rows if self.rows[i]["is_member"]]
             self.ids.cadres[code] = [self.person_ids[i] for i in rows if self.rows[i]["is_cadre"]]
+        for code, rows in self.township_cadres.items():
+            self.ids.township_cadres[code] = [self.person_ids[i] for i in rows]
         self._link_households()
         self._form_teams()
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.demo.county import write_county
 from surveyapp.demo.plan import PlantedEffects, plan_county
+from surveyapp.demo.waves import stored_instruments, write_waves
 from surveyapp.models import Org
 
 
@@ -31,9 +32,9 @@ class DemoSummary:
     effects: PlantedEffects
     waves: int = 0
     responses: int = 0
-    # instrument ids answered, and audiences left without responses for want of an instrument
-    questionnaires: tuple[str, ...] = ()
-    missing_instruments: tuple[str, ...] = field(default=())
+    # instruments answered, and stored instruments that no demo respondent matches
+    instruments: tuple[str, ...] = ()
+    unused_instruments: tuple[str, ...] = field(default=())
 
     def describe(self) -> str:
         """One line for the command line."""
@@ -49,7 +50,9 @@ def count_orgs(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Org)) or 0
 
 
-def load_demo_county(session: Session, *, seed: int = 1, size: str = "small") -> DemoSummary:
+def load_demo_county(
+    session: Session, *, seed: int = 1, size: str = "small", questionnaires_dir: str | None = None
+) -> DemoSummary:
     """Write the deterministic demo county ``(seed, size)`` into an empty database.
 
     The same seed and size give the same organisations, people, accounts, counts and answers.
@@ -64,6 +67,9 @@ def load_demo_county(session: Session, *, seed: int = 1, size: str = "small") ->
     size
         ``"small"`` (2 townships, 7 villages, for tests) or ``"full"`` (14 townships,
         about 220 villages).
+    questionnaires_dir
+        Where the instrument files are (default: the repository's ``questionnaires/``);
+        versions not yet stored are stored, and the newest version of each is answered.
 
     Returns
     -------
@@ -73,7 +79,8 @@ def load_demo_county(session: Session, *, seed: int = 1, size: str = "small") ->
     Raises
     ------
     ValueError
-        A bad seed or size; `CountyNotEmpty` when organisations already exist.
+        A bad seed or size; `CountyNotEmpty` when organisations already exist;
+        `QuestionnairesBroken` when the questionnaire files fail their check.
     """
     plan = plan_county(seed, size)
     existing = count_orgs(session)
@@ -82,7 +89,9 @@ def load_demo_county(session: Session, *, seed: int = 1, size: str = "small") ->
             f"the database already holds {existing} organisations; the demo county loads "
             "only into an empty database"
         )
+    versions = stored_instruments(session, questionnaires_dir)
     ids = write_county(session, plan)
+    waves = write_waves(session, plan, ids, versions)
     session.flush()
     return DemoSummary(
         seed=seed,
@@ -96,4 +105,8 @@ def load_demo_county(session: Session, *, seed: int = 1, size: str = "small") ->
         users=ids.users,
         admin_counts=ids.admin_counts,
         effects=plan.effects,
+        waves=waves.waves,
+        responses=waves.responses,
+        instruments=waves.instruments,
+        unused_instruments=waves.unused,
     )

@@ -20,9 +20,12 @@ from surveyapp.models import (
     OrgKind,
     Person,
     PopulationCell,
+    Recruitment,
     Response,
     Role,
     User,
+    Wave,
+    WaveStatus,
 )
 from surveyapp.models.people import member_household
 
@@ -217,3 +220,83 @@ def test_logins_lists_every_demo_account_with_its_password(runner: Any) -> None:
     assert lines[0].split() == ["用户名", "密码", "角色", "范围"]
     assert any(line.startswith("admin ") and "demo-admin" in line for line in lines)
     assert len(lines) == 1 + 9
+
+
+def citizen_responses(db: Any) -> list[Response]:
+    return [
+        r
+        for r in db.session.scalars(sa.select(Response).order_by(Response.id))
+        if "citizen" in r.questionnaire_version.definition["audience"]
+        and not r.questionnaire_version.definition.get("subject")
+    ]
+
+
+def mean_rating(response: Response) -> float | None:
+    """Mean score of the response's answers to scored likert items, read from its definition."""
+    scores = []
+    for section in response.questionnaire_version.definition["sections"]:
+        for item in section["items"]:
+            if item["type"] != "likert":
+                continue
+            points = {c["label"]: c["score"] for c in item["choices"]}
+            score = points.get(response.answers.get(item["id"]))
+            if score is not None:
+                scores.append(100 - score if item.get("reverse") else score)
+    return sum(scores) / len(scores) if scores else None
+
+
+def test_every_stored_instrument_gets_demo_responses(demo_county: Any) -> None:
+    assert demo_county.instruments and demo_county.unused_instruments == ()
+    assert demo_county.responses > 0
+
+
+def test_citizen_survey_has_a_closed_baseline_and_an_open_second_wave(db: Any) -> None:
+    waves = {r.wave_id for r in citizen_responses(db)}
+    statuses = sorted(db.session.scalars(sa.select(Wave.status).where(Wave.id.in_(waves))))
+    assert statuses == [WaveStatus.CLOSED, WaveStatus.OPEN]
+
+
+def test_citizen_responses_are_anonymous_and_recruited_by_poster_or_drawn_household(
+    db: Any,
+) -> None:
+    responses = citizen_responses(db)
+    assert responses
+    for r in responses:
+        assert r.is_anonymous and r.respondent_person_id is None
+        assert r.recruitment in (Recruitment.POSTER, Recruitment.DRAWN_HOUSEHOLD)
+        assert (r.weight is not None) == (r.recruitment is Recruitment.DRAWN_HOUSEHOLD)
+        assert r.duration_bucket is not None
+
+
+def test_some_citizen_responses_are_flagged_too_fast_or_straight_line(db: Any) -> None:
+    responses = citizen_responses(db)
+    assert any(r.flag_too_fast for r in responses)
+    assert any(r.flag_straightline for r in responses)
+    assert any(r.flag_burst for r in responses)
+
+
+def test_planted_best_village_rates_higher_than_the_planted_worst(
+    db: Any, demo_county: Any
+) -> None:
+    codes = dict(db.session.execute(sa.select(Org.id, Org.code)).all())
+    by_village: dict[str, list[float]] = {}
+    for r in citizen_responses(db):
+        score = mean_rating(r)
+        if score is not None and not (r.flag_too_fast or r.flag_straightline):
+            by_village.setdefault(codes[r.org_id], []).append(score)
+
+    def mean(code: str) -> float:
+        return sum(by_village[code]) / len(by_village[code])
+
+    effects = demo_county.effects
+    best = min(mean(code) for code in effects.best_villages)
+    worst = max(mean(code) for code in effects.worst_villages)
+    assert best > worst + 10
+
+
+def test_tiny_samples_get_only_a_handful_of_citizen_responses(db: Any, demo_county: Any) -> None:
+    codes = dict(db.session.execute(sa.select(Org.id, Org.code)).all())
+    counts = Counter((r.wave_id, codes[r.org_id]) for r in citizen_responses(db))
+    for (_, code), n in counts.items():
+        if code in demo_county.effects.tiny_samples:
+            assert n < 10

@@ -1,0 +1,508 @@
+"""Waves and responses of the demo county, for whichever instruments are stored.
+
+Each instrument is matched to the people who answer it by its metadata alone (audience,
+subject kind and role, anonymity), never by its id, so a county's own files work as well:
+
+- citizens (no subject): two waves, a closed baseline and an open second wave, sampled per
+  village from drawn households and QR posters, anonymous, with planted village and
+  township effects, a few tiny samples, too-fast and straight-line answers and one burst;
+- everything else: one closed annual wave — households rate their linked member, members
+  rate each other and their village organisation, township colleagues ballot on cadres,
+  cadres assess themselves, village secretaries self-check and rate their township.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from surveyapp.demo.answers import AnswerGenerator, Respondent
+from surveyapp.demo.county import CountyIds, bulk_insert
+from surveyapp.demo.plan import AGE_GROUPS, SEXES, CountyPlan, VillagePlan, rng_for
+from surveyapp.models import (
+    DurationBucket,
+    Mode,
+    QuestionnaireVersion,
+    Recruitment,
+    Response,
+    Wave,
+    WaveStatus,
+)
+from surveyapp.models.wave import wave_target
+from surveyapp.questionnaire.check import DEFAULT_DIR, check_paths
+
+TARGET_COMPLETES = 40  # DOMAIN §9.2 sampling.citizen.target_completes
+POSTER_SHARE = 0.4
+TOO_FAST_RATE = 0.02
+STRAIGHTLINE_RATE = 0.02
+BURST_SIZE = 25
+AGE_SPANS = {"18-34": (18, 34), "35-49": (35, 49), "50-64": (50, 64), "65+": (65, 88)}
+HOUSEHOLD_RESPONSE_RATE = 0.6
+PEER_RATERS = 5  # DOMAIN §9.2 min_raters.member
+
+
+@dataclass(frozen=True, slots=True)
+class WaveSpec:
+    suffix: str
+    name: str
+    starts_on: date
+    ends_on: date
+    status: WaveStatus
+
+
+CITIZEN_WAVES = (
+    WaveSpec(
+        "2025-11", "2025年11月（基线）", date(2025, 11, 1), date(2025, 11, 30), WaveStatus.CLOSED
+    ),
+    WaveSpec("2026-11", "2026年11月", date(2026, 11, 1), date(2026, 12, 31), WaveStatus.OPEN),
+)
+ANNUAL_WAVE = WaveSpec("2025", "2025年度", date(2025, 12, 1), date(2025, 12, 31), WaveStatus.CLOSED)
+
+
+class QuestionnairesBroken(ValueError):
+    """The questionnaire files do not pass `flask questionnaires check`."""
+
+
+def stored_instruments(session: Session, directory: str | None) -> list[QuestionnaireVersion]:
+    """The newest stored version of every instrument, storing the files' versions first when
+    their exact bytes are not in the database yet (the same content hash rule as
+    `flask questionnaires load`)."""
+    result = check_paths([directory or DEFAULT_DIR])
+    if not result.ok:
+        first = (result.unreadable or result.problems)[0]
+        raise QuestionnairesBroken(f"questionnaire files do not pass the check: {first}")
+    for doc in result.documents:
+        definition = result.definitions[doc.file]
+        if definition["kind"] != "questionnaire":
+            continue
+        content_hash = hashlib.sha256(doc.raw).hexdigest()
+        stored = session.scalar(
+            select(QuestionnaireVersion.id).where(
+                QuestionnaireVersion.questionnaire_id == definition["id"],
+                QuestionnaireVersion.content_hash == content_hash,
+            )
+        )
+        if stored is None:
+            session.add(
+                QuestionnaireVersion(
+                    questionnaire_id=definition["id"],
+                    version=definition["version"],
+                    content_hash=content_hash,
+                    title=definition["title"],
+                    audience=",".join(definition["audience"]),
+                    definition=definition,
+                )
+            )
+    session.flush()
+    newest: dict[str, QuestionnaireVersion] = {}
+    for row in session.scalars(select(QuestionnaireVersion).order_by(QuestionnaireVersion.id)):
+        if row.definition.get("kind", "questionnaire") == "questionnaire":
+            newest[row.questionnaire_id] = row
+    return [newest[k] for k in sorted(newest)]
+
+
+@dataclass
+class WavesWritten:
+    waves: int = 0
+    responses: int = 0
+    instruments: tuple[str, ...] = ()
+    unused: tuple[str, ...] = ()  # stored instruments no demo respondents match
+
+
+def write_waves(
+    session: Session, plan: CountyPlan, ids: CountyIds, versions: list[QuestionnaireVersion]
+) -> WavesWritten:
+    written = WavesWritten()
+    used, unused = [], []
+    person_effects = rng_for(plan.seed, "person effects").normal(0, 8, ids.persons)
+    for version in versions:
+        producer = _producer_for(version.definition)
+        if producer is None:
+            unused.append(version.questionnaire_id)
+            continue
+        specs = CITIZEN_WAVES if producer is _citizen_responses else (ANNUAL_WAVE,)
+        for index, spec in enumerate(specs):
+            wave_id = _write_wave(session, plan, ids, version, spec)
+            context = _Context(
+                plan,
+                ids,
+                version,
+                AnswerGenerator(version.definition, plan.effects.item_sd),
+                spec,
+                index,
+                wave_id,
+                rng_for(plan.seed, f"responses/{version.questionnaire_id}/{index}"),
+                person_effects,
+            )
+            rows = list(producer(context))
+            if rows:
+                session.execute(insert(Response), rows)
+            written.waves += 1
+            written.responses += len(rows)
+        used.append(version.questionnaire_id)
+    written.instruments, written.unused = tuple(used), tuple(unused)
+    return written
+
+
+def _write_wave(
+    session: Session,
+    plan: CountyPlan,
+    ids: CountyIds,
+    version: QuestionnaireVersion,
+    spec: WaveSpec,
+) -> int:
+    code = f"{version.questionnaire_id}-{spec.suffix}"[:32]
+    [wave_id] = bulk_insert(
+        session,
+        Wave,
+        [
+            {
+                "code": code,
+                "name": f"{spec.name}{version.title}",
+                "questionnaire_version_id": version.id,
+                "starts_on": spec.starts_on,
+                "ends_on": spec.ends_on,
+                "status": spec.status,
+                "target_per_village": TARGET_COMPLETES if _is_citizen(version.definition) else None,
+            }
+        ],
+    )
+    session.execute(
+        insert(wave_target),
+        [{"wave_id": wave_id, "org_id": ids.org[t.code]} for t in plan.townships],
+    )
+    return wave_id
+
+
+@dataclass
+class _Context:
+    plan: CountyPlan
+    ids: CountyIds
+    version: QuestionnaireVersion
+    generator: AnswerGenerator
+    spec: WaveSpec
+    index: int  # 0 = baseline
+    wave_id: int
+    rng: np.random.Generator
+
+    def row(
+        self,
+        org_id: int,
+        answers: dict[str, Any],
+        *,
+        recruitment: Recruitment,
+        mode: Mode,
+        on: date,
+        minutes: float,
+        subject_person_id: int | None = None,
+        subject_org_id: int | None = None,
+        respondent_person_id: int | None = None,
+        weight: float | None = None,
+        too_fast: bool = False,
+        straightline: bool = False,
+        burst: bool = False,
+    ) -> dict[str, Any]:
+        anonymous = bool(self.version.definition.get("anonymous", True))
+        return {
+            "wave_id": self.wave_id,
+            "questionnaire_version_id": self.version.id,
+            "org_id": org_id,
+            "subject_person_id": subject_person_id,
+            "subject_org_id": subject_org_id,
+            "is_anonymous": anonymous,
+            "respondent_person_id": None if anonymous else respondent_person_id,
+            "answers": answers,
+            "submitted_on": on,
+            "duration_bucket": _bucket(minutes),
+            "recruitment": recruitment,
+            "mode": mode,
+            "weight": weight,
+            "flag_too_fast": too_fast,
+            "flag_straightline": straightline,
+            "flag_burst": burst,
+        }
+
+    def day(self) -> date:
+        last = min(self.spec.ends_on, self.spec.starts_on + timedelta(days=29))
+        return self.spec.starts_on + timedelta(
+            days=int(self.rng.integers((last - self.spec.starts_on).days + 1))
+        )
+
+    def minutes(self) -> float:
+        expected = float(self.version.definition.get("estimated_minutes") or 5)
+        return float(self.rng.lognormal(np.log(expected), 0.35))
+
+    person_effects: np.ndarray  # by order of creation, so ids never change the draws
+
+    def person_latent(self, person_id: int, village_code: str | None, lift: float) -> float:
+        effects = self.plan.effects
+        village = effects.village.get(village_code, 0.0) if village_code else 0.0
+        own = self.person_effects[self.ids.person_row[person_id]]
+        return effects.base + lift + village + own + effects.wave_shift[self.index]
+
+
+def _bucket(minutes: float) -> DurationBucket:
+    for limit, bucket in (
+        (1, DurationBucket.UNDER_1M),
+        (3, DurationBucket.M1_3),
+        (5, DurationBucket.M3_5),
+        (10, DurationBucket.M5_10),
+    ):
+        if minutes < limit:
+            return bucket
+    return DurationBucket.OVER_10M
+
+
+def _is_citizen(definition: dict) -> bool:
+    return "citizen" in definition["audience"] and not definition.get("subject")
+
+
+def _producer_for(definition: dict) -> Callable[[_Context], Iterator[dict]] | None:
+    audience, subject = set(definition["audience"]), definition.get("subject")
+    key = (subject["kind"], subject["role"]) if subject else None
+    if _is_citizen(definition):
+        return _citizen_responses
+    for wanted_audience, wanted_subject, producer in _PRODUCERS:
+        if wanted_audience in audience and key == wanted_subject:
+            return producer
+    return None
+
+
+def _citizen_responses(ctx: _Context) -> Iterator[dict]:
+    effects = ctx.plan.effects
+    for township, village in ctx.plan.villages():
+        mean = effects.village_mean(township.code, village.code, ctx.index)
+        n = _sample_size(ctx.rng, village, tiny_sample=village.code in effects.tiny_samples)
+        drawn = int(round(n * (1 - POSTER_SHARE)))
+        for k in range(n):
+            yield _citizen(
+                ctx, village, mean, poster=k >= drawn, weight=village.adults / max(1, drawn)
+            )
+        if village.code == effects.burst_village and ctx.index == 1:
+            yield from _burst(ctx, village, mean)
+
+
+def _sample_size(rng: np.random.Generator, village: VillagePlan, *, tiny_sample: bool) -> int:
+    if tiny_sample:
+        return int(rng.integers(3, 9))
+    if village.adults < 30:  # a hamlet: most adults are simply asked
+        return int(rng.binomial(village.adults, 0.5))
+    return int(min(village.adults // 2, rng.poisson(TARGET_COMPLETES)))
+
+
+def _citizen(
+    ctx: _Context, village: VillagePlan, mean: float, *, poster: bool, weight: float
+) -> dict:
+    rng = ctx.rng
+    age, sex = _draw_adult(rng, village, younger=poster)
+    too_fast = rng.random() < TOO_FAST_RATE
+    straightline = not too_fast and rng.random() < STRAIGHTLINE_RATE
+    who = Respondent(
+        float(mean + rng.normal(0, ctx.plan.effects.respondent_sd)),
+        age,
+        sex,
+        careless=too_fast,
+        straightline=straightline,
+    )
+    answers = ctx.generator.answer(rng, who)
+    if poster:
+        recruitment, mode, w = Recruitment.POSTER, Mode.SELF, None
+    else:
+        recruitment = Recruitment.DRAWN_HOUSEHOLD
+        mode, w = (Mode.FACE_TO_FACE if rng.random() < 0.5 else Mode.PHONE), weight
+    return ctx.row(
+        ctx.ids.org[village.code],
+        answers,
+        recruitment=recruitment,
+        mode=mode,
+        on=ctx.day(),
+        minutes=0.5 if too_fast else ctx.minutes(),
+        weight=w,
+        too_fast=too_fast,
+        straightline=straightline,
+    )
+
+
+def _burst(ctx: _Context, village: VillagePlan, mean: float) -> Iterator[dict]:
+    """A same-day run of top-rated poster answers, as when a village coaches residents."""
+    day = ctx.day()
+    for _ in range(BURST_SIZE):
+        age, sex = _draw_adult(ctx.rng, village, younger=True)
+        answers = ctx.generator.answer(ctx.rng, Respondent(mean, age, sex, straightline=True))
+        yield ctx.row(
+            ctx.ids.org[village.code],
+            answers,
+            recruitment=Recruitment.POSTER,
+            mode=Mode.SELF,
+            on=day,
+            minutes=1.5,
+            straightline=True,
+            burst=True,
+        )
+
+
+def _draw_adult(
+    rng: np.random.Generator, village: VillagePlan, *, younger: bool
+) -> tuple[int, str]:
+    """An adult of the village, by its population cells; poster respondents skew young."""
+    cells = np.asarray(village.cells, dtype=float)
+    if younger:
+        cells = cells * np.array([[2.0], [1.4], [0.8], [0.4]])
+    pick = int(rng.choice(cells.size, p=(cells / cells.sum()).ravel()))
+    low, high = AGE_SPANS[AGE_GROUPS[pick // 2]]
+    return int(rng.integers(low, high + 1)), SEXES[pick % 2]
+
+
+def _annual(
+    ctx: _Context,
+    respondents: Iterator[tuple[int, dict[str, Any], float]],
+    recruitment: Recruitment,
+) -> Iterator[dict]:
+    for org_id, link, latent in respondents:
+        who = Respondent(
+            float(np.clip(latent + ctx.rng.normal(0, 8), 0, 100)),
+            int(ctx.rng.integers(25, 70)),
+            "男",
+        )
+        yield ctx.row(
+            org_id,
+            ctx.generator.answer(ctx.rng, who),
+            recruitment=recruitment,
+            mode=Mode.SELF,
+            on=ctx.day(),
+            minutes=ctx.minutes(),
+            **link,
+        )
+
+
+def _household_ratings(ctx: _Context) -> Iterator[dict]:
+    def respondents() -> Iterator[tuple[int, dict, float]]:
+        for _, village in ctx.plan.villages():
+            member_of = ctx.ids.household_member
+            for household in ctx.ids.households[village.code]:
+                member = member_of.get(household)
+                if member is None or ctx.rng.random() >= HOUSEHOLD_RESPONSE_RATE:
+                    continue
+                yield (
+                    ctx.ids.org[village.code],
+                    {"subject_person_id": member},
+                    ctx.person_latent(member, village.code, 6),
+                )
+
+    return _annual(ctx, respondents(), Recruitment.HOUSEHOLD_SLIP)
+
+
+def _peer_ratings(ctx: _Context) -> Iterator[dict]:
+    def respondents() -> Iterator[tuple[int, dict, float]]:
+        for _, village in ctx.plan.villages():
+            members = ctx.ids.members[village.code]
+            for member in members:
+                peers = min(PEER_RATERS, len(members) - 1)
+                for _ in range(peers):
+                    yield (
+                        ctx.ids.org[village.code],
+                        {"subject_person_id": member},
+                        ctx.person_latent(member, village.code, 2),
+                    )
+
+    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+
+
+def _village_org_reviews(ctx: _Context) -> Iterator[dict]:
+    def respondents() -> Iterator[tuple[int, dict, float]]:
+        for township, village in ctx.plan.villages():
+            mean = ctx.plan.effects.village_mean(township.code, village.code, ctx.index) + 5
+            for _ in ctx.ids.members[village.code]:
+                yield (
+                    ctx.ids.org[village.code],
+                    {"subject_org_id": ctx.ids.org[village.code]},
+                    mean,
+                )
+
+    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+
+
+def _cadre_ballots(ctx: _Context) -> Iterator[dict]:
+    def respondents() -> Iterator[tuple[int, dict, float]]:
+        for township in ctx.plan.townships:
+            colleagues = ctx.ids.township_cadres[township.code]
+            for cadre in colleagues:
+                for _ in range(len(colleagues) - 1):
+                    yield (
+                        ctx.ids.org[township.code],
+                        {"subject_person_id": cadre},
+                        ctx.person_latent(cadre, None, 4),
+                    )
+
+    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+
+
+def _cadre_self_assessments(ctx: _Context) -> Iterator[dict]:
+    def respondents() -> Iterator[tuple[int, dict, float]]:
+        for township in ctx.plan.townships:
+            lift = 8 + ctx.plan.effects.township[township.code] / 2
+            for cadre in ctx.ids.township_cadres[township.code]:
+                yield (
+                    ctx.ids.org[township.code],
+                    {"respondent_person_id": cadre},
+                    ctx.person_latent(cadre, None, lift),
+                )
+            for village in township.villages:
+                for cadre in ctx.ids.cadres[village.code]:
+                    yield (
+                        ctx.ids.org[village.code],
+                        {"respondent_person_id": cadre},
+                        ctx.person_latent(cadre, village.code, lift),
+                    )
+
+    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+
+
+def _secretary_reviews_of_township(ctx: _Context) -> Iterator[dict]:
+    def respondents() -> Iterator[tuple[int, dict, float]]:
+        for township in ctx.plan.townships:
+            mean = ctx.plan.effects.base + ctx.plan.effects.township[township.code] + 4
+            for village in township.villages:
+                yield (
+                    ctx.ids.org[village.code],
+                    {
+                        "subject_org_id": ctx.ids.org[township.code],
+                        "respondent_person_id": ctx.ids.cadres[village.code][0],
+                    },
+                    mean,
+                )
+
+    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+
+
+def _secretary_self_checks(ctx: _Context) -> Iterator[dict]:
+    def respondents() -> Iterator[tuple[int, dict, float]]:
+        for township, village in ctx.plan.villages():
+            secretary = ctx.ids.cadres[village.code][0]
+            mean = ctx.plan.effects.village_mean(township.code, village.code, ctx.index) + 10
+            yield (
+                ctx.ids.org[village.code],
+                {"subject_org_id": ctx.ids.org[village.code], "respondent_person_id": secretary},
+                mean,
+            )
+
+    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+
+
+# (audience, (subject kind, subject role) or None, producer), tried in order.
+_PRODUCERS: tuple[tuple[str, tuple[str, str] | None, Callable[[_Context], Iterator[dict]]], ...] = (
+    ("household", ("person", "member"), _household_ratings),
+    ("member", ("person", "member"), _peer_ratings),
+    ("member", ("organisation", "village"), _village_org_reviews),
+    ("cadre", ("person", "cadre"), _cadre_ballots),
+    ("cadre", None, _cadre_self_assessments),
+    ("secretary", ("organisation", "township"), _secretary_reviews_of_township),
+    ("secretary", ("organisation", "village"), _secretary_self_checks),
+)
