@@ -20,9 +20,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
+from scoring.results import ConfidenceInterval, check_confidence_level
+
 __all__ = [
     "Alpha",
-    "ConfidenceInterval",
     "Omega",
     "Reliability",
     "cronbach_alpha",
@@ -35,12 +36,6 @@ Missing = Literal["pairwise", "complete"]
 # factanal()'s bounds on a uniqueness: a Heywood case stops at 0.005 instead of going to 0
 # (or below), where the likelihood has no maximum.
 _UNIQUENESS_BOUNDS = (0.005, 1.0)
-
-
-@dataclass(frozen=True, slots=True)
-class ConfidenceInterval:
-    low: float
-    high: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +145,7 @@ def cronbach_alpha(
     >>> round(result.ci.low, 3), round(result.ci.high, 3)
     (0.766, 0.995)
     """
-    _check_confidence_level(confidence_level)
+    check_confidence_level(confidence_level)
     names, x = _item_matrix(columns, items, minimum=2, purpose="alpha")
     covariance, n = _covariance(x, names, missing)
     estimate = _alpha_from_covariance(covariance, names)
@@ -231,7 +226,7 @@ def mcdonald_omega(
     >>> result.ci.low < result.estimate < result.ci.high
     True
     """
-    _check_confidence_level(confidence_level)
+    check_confidence_level(confidence_level)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
         raise ValueError(f"n_boot ({n_boot!r}) must be a whole number of at least 1")
     names, x = _item_matrix(columns, items, minimum=3, purpose="omega")
@@ -321,11 +316,6 @@ def reliability(
             raise ValueError(f"dimension {dimension!r}: {error}") from error
         results[dimension] = Reliability(dimension, alpha, omega)
     return results
-
-
-def _check_confidence_level(confidence_level: float) -> None:
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level ({confidence_level}) must be between 0 and 1")
 
 
 def _item_matrix(
@@ -424,7 +414,7 @@ def _alpha_from_covariance(covariance: np.ndarray, names: tuple[str, ...]) -> fl
 
 
 def _feldt_interval(estimate: float, n: int, k: int, confidence_level: float) -> ConfidenceInterval:
-    _check_confidence_level(confidence_level)
+    check_confidence_level(confidence_level)
     tail = (1 - confidence_level) / 2
     f = stats.f(n - 1, (n - 1) * (k - 1))
     return ConfidenceInterval(
