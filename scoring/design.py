@@ -32,7 +32,9 @@ def level_strings(values: np.ndarray) -> np.ndarray:
     uniques, inverse = np.unique(values, return_inverse=True)
     if uniques.dtype.kind in "fc":
         formatted = [_number_string(v) for v in uniques.tolist()]
-    elif uniques.dtype.kind in "iub":
+    elif uniques.dtype.kind == "b":
+        formatted = ["TRUE" if v else "FALSE" for v in uniques.tolist()]
+    elif uniques.dtype.kind in "iu":
         formatted = [str(int(v)) for v in uniques.tolist()]
     else:
         formatted = ["" if v is None else str(v).strip() for v in uniques.tolist()]

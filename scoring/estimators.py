@@ -234,7 +234,9 @@ def proportion(
     x = np.where(np.isnan(y), np.nan, 1.0)
     options = _Options(confidence_level, variance, replicates, seed)
     domains = _estimate(design, y, x, by, options, with_deff=True)
-    return _publish(domains, options, share_method=method)
+    # R's nrow() of a raked design's subset counts every row (see ShareEstimate.design_rows).
+    rows = design.n_rows if design.is_calibrated else None
+    return _publish(domains, options, share_method=method, design_rows=rows)
 
 
 def contrast(
@@ -551,7 +553,12 @@ def _influence_totals(sums: PsuSums, estimate, bottom, row_level) -> np.ndarray:
         ).reshape(design.n_psu, n_domains)
 
 
-def _publish(domains: DomainEstimates, options: _Options, share_method: str | None = None):
+def _publish(
+    domains: DomainEstimates,
+    options: _Options,
+    share_method: str | None = None,
+    design_rows: int | None = None,
+):
     se = domains.se()
     n_psu = domains.n_psu()
     domain_df = domains.domain_df()
@@ -570,13 +577,15 @@ def _publish(domains: DomainEstimates, options: _Options, share_method: str | No
             deff=None if deff is None or not math.isfinite(deff[j]) else float(deff[j]),
         )
         if share_method:
+            rows = n if design_rows is None else design_rows
             low, high = share_interval(
                 estimate, common["se"], domains.df, options.confidence_level, share_method,
-                n=n, logit_se=float(logit_se[j]), domain_df=int(domain_df[j]),
+                n=rows, logit_se=float(logit_se[j]), domain_df=int(domain_df[j]),
             )
             results[label] = ShareEstimate(
                 ci=ConfidenceInterval(low, high), method=share_method,
-                logit_se=float(logit_se[j]), domain_df=int(domain_df[j]), **common,
+                logit_se=float(logit_se[j]), domain_df=int(domain_df[j]), design_rows=rows,
+                **common,
             )
         else:
             ci = t_interval(estimate, common["se"], domains.df, options.confidence_level)

@@ -96,11 +96,16 @@ class ShareEstimate(Estimate):
     domain_df : int
         PSUs minus strata among the PSUs holding the rows used: R's ``degf()`` of the subset,
         which the ``beta`` method uses for its effective sample size.
+    design_rows : int
+        R's ``nrow(design)`` in that adjustment: the rows used, except that a raked design's
+        subset keeps all its rows in R (with zero weight outside the domain), so there it is
+        every row of the design. Kept so the interval matches R's exactly.
     """
 
     method: str = "logit"
     logit_se: float = math.nan
     domain_df: int = 0
+    design_rows: int = 0
 
     def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
         low, high = share_interval(
@@ -109,7 +114,7 @@ class ShareEstimate(Estimate):
             self.df,
             check_confidence_level(confidence_level),
             self.method,
-            n=self.n,
+            n=self.design_rows,
             logit_se=self.logit_se,
             domain_df=self.domain_df,
         )
