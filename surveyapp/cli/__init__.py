@@ -55,10 +55,7 @@ def fail(message: str) -> NoReturn:
 
 def register_cli(app: Any) -> None:
     from surveyapp.cli.demo import demo_cli
+    from surveyapp.cli.questionnaires import questionnaires_cli
 
     app.cli.add_command(demo_cli)
-    try:  # the questionnaires commands arrive with the questionnaires package
-        from surveyapp.cli.questionnaires import questionnaires_cli
-    except ImportError:
-        return
     app.cli.add_command(questionnaires_cli)
