@@ -56,14 +56,21 @@ def add_estimate_command(commands) -> None:
     p.add_argument("--by", help="domain column: one result per level")
     p.add_argument("--stat", choices=list(STATISTICS), default="mean")
     p.add_argument("--denominator", help="denominator column of a ratio")
-    p.add_argument("--ci-method", choices=["wald", "logit", "beta"], default="wald",
-                   help="interval of a proportion (default wald)")
+    p.add_argument(
+        "--ci-method",
+        choices=["wald", "logit", "beta"],
+        default="wald",
+        help="interval of a proportion (default wald)",
+    )
     p.add_argument("--level", type=float, default=0.95, help="confidence level (0.95)")
     p.add_argument("--variance", choices=VARIANCE_METHODS, default="taylor")
     p.add_argument("--replicates", type=int, default=500, help="bootstrap replicates")
     p.add_argument("--seed", type=int, help="bootstrap seed")
-    p.add_argument("--rake-margins", metavar="MARGINS.json",
-                   help='population margins: {"column": {"level": total, ...}, ...}')
+    p.add_argument(
+        "--rake-margins",
+        metavar="MARGINS.json",
+        help='population margins: {"column": {"level": total, ...}, ...}',
+    )
     p.add_argument("--lonely-psu", choices=LONELY_PSU, default="fail")
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
     p.set_defaults(run=run_estimate)
@@ -88,8 +95,14 @@ def run_estimate(args: argparse.Namespace) -> str:
     if args.denominator and args.stat != "ratio":
         raise BadInput(f"{args.data}: --denominator is only for --stat ratio")
     try:
-        design = Design(columns, weights=args.weights, strata=args.strata,
-                        clusters=args.cluster, fpc=args.fpc, lonely_psu=args.lonely_psu)
+        design = Design(
+            columns,
+            weights=args.weights,
+            strata=args.strata,
+            clusters=args.cluster,
+            fpc=args.fpc,
+            lonely_psu=args.lonely_psu,
+        )
     except ValueError as e:
         raise BadInput(where(e)) from None
     if args.rake_margins:
@@ -100,8 +113,13 @@ def run_estimate(args: argparse.Namespace) -> str:
             raise BadInput(where(e)) from None
         except ValueError as e:
             raise BadInput(f"{args.rake_margins}: {e}") from None
-    options = dict(by=args.by, confidence_level=args.level, variance=args.variance,
-                   replicates=args.replicates, seed=args.seed)
+    options = dict(
+        by=args.by,
+        confidence_level=args.level,
+        variance=args.variance,
+        replicates=args.replicates,
+        seed=args.seed,
+    )
     try:
         if args.stat == "ratio":
             result = ratio(design, args.var, args.denominator, **options)
@@ -195,7 +213,10 @@ def _as_table(rows: list[dict]) -> str:
     cells = [list(FIELDS)] + [[show(k, row[k]) for k in FIELDS] for row in rows]
     widths = [max(len(r[j]) for r in cells) for j in range(len(FIELDS))]
     lines = [
-        "  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths)))
+        "  ".join(
+            c.ljust(w) if j == 0 else c.rjust(w)
+            for j, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
         for r in cells
     ]
     return "\n".join(lines) + "\n"

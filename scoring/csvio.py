@@ -60,8 +60,7 @@ def read_csv_with_lines(path: str | os.PathLike) -> tuple[dict[str, np.ndarray],
                 continue
             if len(row) != len(header):
                 raise ValueError(
-                    f"{path}:{reader.line_num}: {len(row)} fields, but the header has "
-                    f"{len(header)}"
+                    f"{path}:{reader.line_num}: {len(row)} fields, but the header has {len(header)}"
                 )
             rows.append(row)
             lines.append(reader.line_num)

@@ -153,8 +153,10 @@ class Design:
         self.psu, psu_stratum = _psu_codes(self.columns, clusters, stratum_of_row)
         n_psu_h = np.bincount(psu_stratum, minlength=len(stratum_names))
         population = _population_sizes(self.columns, fpc, stratum_of_row, stratum_names, n_psu_h)
-        fpc_factor = np.ones(len(stratum_names)) if population is None else (
-            (population - n_psu_h) / population
+        fpc_factor = (
+            np.ones(len(stratum_names))
+            if population is None
+            else ((population - n_psu_h) / population)
         )
         what = f"strata: column '{strata}'" if strata else "design"
         self.layout = make_layout(

@@ -8,9 +8,9 @@ from replicate factors applied to the same per-PSU sums.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -312,7 +312,9 @@ def contrast(
     )
 
 
-def difference(first: Estimate, second: Estimate, confidence_level: float | None = None) -> Estimate:
+def difference(
+    first: Estimate, second: Estimate, confidence_level: float | None = None
+) -> Estimate:
     """``first - second`` for estimates from two independent samples (for example two waves).
 
     The variances add. The degrees of freedom add too: that is R's ``degf`` for the two
@@ -405,11 +407,18 @@ def estimate_from_psu_totals(
         sums["fpc"] = fpc
     if stratum is not None:
         sums["stratum"] = stratum
-    design = Design(sums, weights=None, strata=None if stratum is None else "stratum",
-                    fpc="fpc" if fpc is not None else None, lonely_psu=lonely_psu)
+    design = Design(
+        sums,
+        weights=None,
+        strata=None if stratum is None else "stratum",
+        fpc="fpc" if fpc is not None else None,
+        lonely_psu=lonely_psu,
+    )
     numerator = numeric_column(design.columns, "sum_wy", "sum_wy")
-    denominator = None if statistic == "total" else numeric_column(
-        design.columns, "sum_wx" if statistic == "ratio" else "sum_w", "sum_w"
+    denominator = (
+        None
+        if statistic == "total"
+        else numeric_column(design.columns, "sum_wx" if statistic == "ratio" else "sum_w", "sum_w")
     )
     rows = numeric_column(design.columns, "n", "n")
     weight = numeric_column(design.columns, "sum_w", "sum_w")
@@ -462,8 +471,9 @@ def _estimate(
         domain, labels = np.zeros(design.n_rows, dtype=int), [None]
     else:
         if by not in design.columns:
-            raise ColumnError(f"by: no column '{by}' (columns: {', '.join(design.columns)})",
-                              column=by)
+            raise ColumnError(
+                f"by: no column '{by}' (columns: {', '.join(design.columns)})", column=by
+            )
         domain, labels = encode_levels(design.columns[by])
     used = ~np.isnan(y) & (domain >= 0)
     if x is not None:
@@ -475,14 +485,18 @@ def _estimate(
     cell = design.psu * n_domains + np.where(used, domain, 0)
     size = design.n_psu * n_domains
     numerator = np.bincount(cell, weights=wy, minlength=size).reshape(design.n_psu, n_domains)
-    denominator = None if wx is None else np.bincount(cell, weights=wx, minlength=size).reshape(
-        design.n_psu, n_domains
+    denominator = (
+        None
+        if wx is None
+        else np.bincount(cell, weights=wx, minlength=size).reshape(design.n_psu, n_domains)
     )
     counted = used & (design.weights != 0)
     psu_used = np.bincount(cell, weights=counted, minlength=size).reshape(-1, n_domains) > 0
     n = np.bincount(domain[used], minlength=n_domains)
     sums = PsuSums(numerator, denominator, n, psu_used)
-    row_level = _RowLevel(design, np.where(used, domain, 0), wy, wx) if design.is_calibrated else None
+    row_level = (
+        _RowLevel(design, np.where(used, domain, 0), wy, wx) if design.is_calibrated else None
+    )
     domains = _solve(sums, design.layout, labels, design.df, options, row_level)
     if not with_deff:
         return domains
@@ -579,12 +593,21 @@ def _publish(
         if share_method:
             rows = n if design_rows is None else design_rows
             low, high = share_interval(
-                estimate, common["se"], domains.df, options.confidence_level, share_method,
-                n=rows, logit_se=float(logit_se[j]), domain_df=int(domain_df[j]),
+                estimate,
+                common["se"],
+                domains.df,
+                options.confidence_level,
+                share_method,
+                n=rows,
+                logit_se=float(logit_se[j]),
+                domain_df=int(domain_df[j]),
             )
             results[label] = ShareEstimate(
-                ci=ConfidenceInterval(low, high), method=share_method,
-                logit_se=float(logit_se[j]), domain_df=int(domain_df[j]), design_rows=rows,
+                ci=ConfidenceInterval(low, high),
+                method=share_method,
+                logit_se=float(logit_se[j]),
+                domain_df=int(domain_df[j]),
+                design_rows=rows,
                 **common,
             )
         else:
@@ -600,8 +623,9 @@ def _logit_se(domains: DomainEstimates) -> np.ndarray:
             return domains.se() / (p * (1 - p))
         logits = special.logit(domains.replicate_estimates)
         reps = domains.replicates
-        return np.array([
-            math.sqrt(max(replicate_covariance(logits[:, [j]], reps)[0, 0], 0.0))
-            for j in range(len(p))
-        ])
-
+        return np.array(
+            [
+                math.sqrt(max(replicate_covariance(logits[:, [j]], reps)[0, 0], 0.0))
+                for j in range(len(p))
+            ]
+        )

@@ -7,29 +7,12 @@ R numbers below come from R 4.2.2 / survey 4.1.1 on the reference county (county
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from scoring import Design, contrast, difference, mean, proportion, rake, ratio, read_csv
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "reference" / "data"
-
-
-@pytest.fixture(scope="module")
-def county():
-    if not (DATA / "county1.csv").exists():
-        from tests.scoring.test_reference import require_reference
-
-        require_reference()
-    return read_csv(DATA / "county1.csv")
-
-
-@pytest.fixture(scope="module")
-def design(county):
-    return Design(county, weights="weight", strata="township", clusters="village", fpc="fpc")
+from scoring import Design, contrast, difference, mean, proportion, rake, ratio
 
 
 def test_domain_difference_uses_the_full_design_covariance_as_svycontrast(design):
@@ -88,8 +71,9 @@ def test_rows_with_an_empty_value_drop_out_as_a_domain_would():
     y = np.array([1.0, np.nan, 3, 4, np.nan, 6])
     columns = {"y": y, "v": np.array(list("aabbcc")), "w": np.ones(6)}
     with_holes = mean(Design(columns, weights="w", clusters="v"), "y")
-    as_domain = mean(Design(dict(columns, present=~np.isnan(y)), weights="w", clusters="v"),
-                     "y", by="present")
+    as_domain = mean(
+        Design(dict(columns, present=~np.isnan(y)), weights="w", clusters="v"), "y", by="present"
+    )
     assert (with_holes.estimate, with_holes.se, with_holes.n) == pytest.approx(
         (as_domain["TRUE"].estimate, as_domain["TRUE"].se, 4)
     )
@@ -101,12 +85,12 @@ def test_rows_with_an_empty_group_belong_to_no_domain():
     assert list(result) == ["a", "b"] and result["a"].n + result["b"].n == 5
 
 
-def test_difference_between_independent_waves_adds_variances_and_degrees_of_freedom(design,
-                                                                                    county):
+def test_difference_between_independent_waves_adds_variances_and_degrees_of_freedom(design, county):
     wave1 = mean(design, "score")
     shifted = dict(county, score=county["score"] + 2.5)
-    wave2 = mean(Design(shifted, weights="weight", strata="township", clusters="village",
-                        fpc="fpc"), "score")
+    wave2 = mean(
+        Design(shifted, weights="weight", strata="township", clusters="village", fpc="fpc"), "score"
+    )
     d = difference(wave2, wave1)
     assert d.estimate == pytest.approx(2.5)
     assert d.se == pytest.approx(math.sqrt(2) * wave1.se)
@@ -122,27 +106,30 @@ def test_difference_of_stacked_waves_equals_one_design_with_wave_strata():
     waves = []
     for wave in ("1", "2"):
         n = 60
-        waves.append({
-            "wave": np.full(n, wave),
-            "township": np.char.add(wave, np.repeat(["A", "B"], 30)),
-            "village": np.char.add(wave, np.repeat(np.arange(12).astype(str), 5)),
-            "w": rng.uniform(1, 3, n),
-            "y": rng.normal(float(wave), 1, n),
-        })
+        waves.append(
+            {
+                "wave": np.full(n, wave),
+                "township": np.char.add(wave, np.repeat(["A", "B"], 30)),
+                "village": np.char.add(wave, np.repeat(np.arange(12).astype(str), 5)),
+                "w": rng.uniform(1, 3, n),
+                "y": rng.normal(float(wave), 1, n),
+            }
+        )
     stacked = {k: np.concatenate([w[k] for w in waves]) for k in waves[0]}
     one = Design(stacked, weights="w", strata="township", clusters="village")
     in_one = contrast(one, "y", by="wave", coefficients={"2": 1, "1": -1})
-    apart = [mean(Design(w, weights="w", strata="township", clusters="village"), "y")
-             for w in waves]
+    apart = [
+        mean(Design(w, weights="w", strata="township", clusters="village"), "y") for w in waves
+    ]
     d = difference(apart[1], apart[0])
     assert (d.estimate, d.se, d.df) == pytest.approx((in_one.estimate, in_one.se, in_one.df))
 
 
-def test_a_raked_domain_share_matches_r(design):
+def test_a_raked_domain_share_matches_r(design, reference_data):
     # The reference case county1_rake_by_sex checks the Wald interval; this checks the logit
     # interval on the same raked design: confint(svyciprop(~dissatisfied,
     #   subset(raked, sex == "F"), method = "logit", df = 39))
-    margins = json.loads((DATA / "county1.margins.json").read_text())
+    margins = json.loads((reference_data / "county1.margins.json").read_text())
     raked = rake(design, margins)
     share = proportion(raked, "dissatisfied", by="sex", method="logit")["F"]
     assert share.estimate == pytest.approx(0.0245072902645092, rel=1e-9)
@@ -153,10 +140,12 @@ def test_a_raked_domain_share_matches_r(design):
 R_RAKED_LOGIT_F = (0.0112553080316249, 0.0525331378418293)
 
 
-def test_a_raked_domain_share_beta_interval_matches_r_including_its_row_count(design):
+def test_a_raked_domain_share_beta_interval_matches_r_including_its_row_count(
+    design, reference_data
+):
     # confint(svyciprop(~dissatisfied, subset(raked, sex == "F"), method = "beta", df = 39));
     # R's nrow() of that subset is all 923 rows (a raked subset keeps them at weight 0).
-    margins = json.loads((DATA / "county1.margins.json").read_text())
+    margins = json.loads((reference_data / "county1.margins.json").read_text())
     share = proportion(rake(design, margins), "dissatisfied", by="sex", method="beta")["F"]
     assert (share.ci.low, share.ci.high) == pytest.approx(
         (0.00931188277806516, 0.0517040612936081), rel=1e-6

@@ -61,8 +61,9 @@ def test_a_stratum_with_a_single_psu_is_refused_under_fail():
 def test_a_stratum_with_a_single_psu_is_accepted_when_asked_to_adjust_or_treat_as_certain():
     village = ["a", "a", "b", "b", "c", "c", "c", "c"]
     for rule in ("adjust", "certainty"):
-        design = Design(columns(village=village), strata="township", clusters="village",
-                        lonely_psu=rule)
+        design = Design(
+            columns(village=village), strata="township", clusters="village", lonely_psu=rule
+        )
         assert design.df == 1
 
 
@@ -70,8 +71,9 @@ def test_a_completely_sampled_stratum_with_one_psu_is_not_lonely():
     # R's onestrat returns 0 before its lonely-PSU check when f = 1: a census has no variance.
     village = ["a", "a", "b", "b", "c", "c", "c", "c"]
     fpc = [10, 10, 10, 10, 1, 1, 1, 1]
-    design = Design(columns(village=village, fpc=fpc), strata="township", clusters="village",
-                    fpc="fpc")
+    design = Design(
+        columns(village=village, fpc=fpc), strata="township", clusters="village", fpc="fpc"
+    )
     assert mean(design, "y").se > 0
 
 
@@ -187,15 +189,28 @@ def edit(line_no, old, new):
 @pytest.mark.parametrize(
     ("text", "args", "message"),
     [
-        (edit(5, ",2,4,", ",-2,4,"), ["--weights", "w"],
-         ":5: weights: column 'w' has 1 negative values (first at row 3); weights must be >= 0"),
-        (edit(7, "T2,c,1", ",c,1"), ["--strata", "township", "--cluster", "village"],
-         ":7: strata: column 'township' has 1 empty values (first at row 5); every row needs one"),
-        (edit(6, "3,5", "3,five"), [],
-         ":6: var: column 'y' has 'five' at row 4, which is not a number"),
+        (
+            edit(5, ",2,4,", ",-2,4,"),
+            ["--weights", "w"],
+            ":5: weights: column 'w' has 1 negative values (first at row 3); weights must be >= 0",
+        ),
+        (
+            edit(7, "T2,c,1", ",c,1"),
+            ["--strata", "township", "--cluster", "village"],
+            ":7: strata: column 'township' has 1 empty values (first at row 5); "
+            "every row needs one",
+        ),
+        (
+            edit(6, "3,5", "3,five"),
+            [],
+            ":6: var: column 'y' has 'five' at row 4, which is not a number",
+        ),
         (CSV, ["--weights", "weight"], ": weights: no column 'weight' (columns: township,"),
-        (edit(8, "T2,d", "T2,c").replace("T2,d", "T2,c"),
-         ["--strata", "township", "--cluster", "village"], "stratum 'T2' has only one PSU"),
+        (
+            edit(8, "T2,d", "T2,c").replace("T2,d", "T2,c"),
+            ["--strata", "township", "--cluster", "village"],
+            "stratum 'T2' has only one PSU",
+        ),
     ],
     ids=["negative-weight", "missing-stratum", "non-numeric", "missing-column", "single-psu"],
 )
@@ -252,8 +267,16 @@ def test_command_line_reports_bad_margins_naming_the_margins_file(
         ["tabulate", "data.csv"],
         [],
     ],
-    ids=["no-var", "bad-stat", "bad-level", "unknown-option", "ratio-without-denominator",
-         "level-out-of-range", "unknown-command", "no-command"],
+    ids=[
+        "no-var",
+        "bad-stat",
+        "bad-level",
+        "unknown-option",
+        "ratio-without-denominator",
+        "level-out-of-range",
+        "unknown-command",
+        "no-command",
+    ],
 )
 def test_command_line_usage_errors_are_one_line_and_exit_2(tmp_path, capsys, monkeypatch, argv):
     monkeypatch.chdir(tmp_path)
@@ -267,7 +290,9 @@ def test_python_m_scoring_exits_2_without_a_traceback(tmp_path):
     path = write(tmp_path, edit(5, ",2,4,", ",-2,4,"))
     p = subprocess.run(
         [sys.executable, "-m", "scoring", "estimate", path, "--var", "y", "--weights", "w"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert p.returncode == 2
     assert p.stderr.splitlines() == [

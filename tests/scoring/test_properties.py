@@ -67,8 +67,10 @@ def test_permuting_rows_changes_nothing(sample, data):
             )
 
 
-@given(y=st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=40),
-       level=st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+@given(
+    y=st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=40),
+    level=st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
 def test_one_psu_per_row_and_no_strata_gives_the_srs_formulas(y, level):
     y = np.array(y)
     e = mean(Design({"y": y}), "y", confidence_level=level)
@@ -78,17 +80,29 @@ def test_one_psu_per_row_and_no_strata_gives_the_srs_formulas(y, level):
     assert e.estimate == pytest.approx(y.mean(), rel=1e-9, abs=1e-9)
     assert e.se == pytest.approx(se, rel=1e-7, abs=1e-9)
     assert (e.df, e.n, e.n_psu) == (n - 1, n, n)
-    assert (e.ci.low, e.ci.high) == pytest.approx((y.mean() - half, y.mean() + half),
-                                                  rel=1e-7, abs=1e-7)
+    assert (e.ci.low, e.ci.high) == pytest.approx(
+        (y.mean() - half, y.mean() + half), rel=1e-7, abs=1e-7
+    )
 
 
-@given(sample=samples(binary=True), method=st.sampled_from(["wald", "logit", "beta"]),
-       variance=st.sampled_from(["taylor", "jkn", "bootstrap"]),
-       level=st.sampled_from([0.5, 0.9, 0.95, 0.999]))
+@given(
+    sample=samples(binary=True),
+    method=st.sampled_from(["wald", "logit", "beta"]),
+    variance=st.sampled_from(["taylor", "jkn", "bootstrap"]),
+    level=st.sampled_from([0.5, 0.9, 0.95, 0.999]),
+)
 def test_a_share_interval_stays_inside_zero_one(sample, method, variance, level):
     design = design_of(sample)
-    shares = proportion(design, "y", method=method, by="township", confidence_level=level,
-                        variance=variance, replicates=50, seed=1)
+    shares = proportion(
+        design,
+        "y",
+        method=method,
+        by="township",
+        confidence_level=level,
+        variance=variance,
+        replicates=50,
+        seed=1,
+    )
     for share in shares.values():
         assert 0 <= share.ci.low <= share.estimate <= share.ci.high <= 1
 
@@ -107,23 +121,29 @@ def test_a_share_of_zero_or_one_gets_an_exact_binomial_interval_not_certainty(me
     assert share.confidence_interval(0.95) == share.ci
 
 
-@given(sample=samples(), statistic=st.sampled_from(["mean", "total", "ratio", "proportion"]),
-       variance=st.sampled_from(["taylor", "jkn", "bootstrap"]),
-       fpc=st.booleans(), data=st.data())
-def test_per_psu_totals_give_the_same_estimate_as_row_data(sample, statistic, variance, fpc,
-                                                           data):
+@given(
+    sample=samples(),
+    statistic=st.sampled_from(["mean", "total", "ratio", "proportion"]),
+    variance=st.sampled_from(["taylor", "jkn", "bootstrap"]),
+    fpc=st.booleans(),
+    data=st.data(),
+)
+def test_per_psu_totals_give_the_same_estimate_as_row_data(sample, statistic, variance, fpc, data):
     if statistic == "proportion":
         sample = dict(sample, y=(sample["y"] > 50).astype(float))
-    holes = np.array(data.draw(st.lists(st.booleans(), min_size=len(sample["y"]),
-                                        max_size=len(sample["y"]))))
+    holes = np.array(
+        data.draw(st.lists(st.booleans(), min_size=len(sample["y"]), max_size=len(sample["y"])))
+    )
     sample["y"] = np.where(holes & (np.arange(len(holes)) % 3 == 0), np.nan, sample["y"])
     if fpc:
-        counts = {t: len(set(sample["village"][sample["township"] == t]))
-                  for t in set(sample["township"])}
+        counts = {
+            t: len(set(sample["village"][sample["township"] == t])) for t in set(sample["township"])
+        }
         sample["fpc"] = np.array([counts[t] * 3 for t in sample["township"]])
     columns = dict(sample)
-    design = Design(columns, weights="w", strata="township", clusters="village",
-                    fpc="fpc" if fpc else None)
+    design = Design(
+        columns, weights="w", strata="township", clusters="village", fpc="fpc" if fpc else None
+    )
     options = dict(variance=variance, replicates=40, seed=3)
     if statistic == "ratio":
         rows = ratio(design, "y", "x", **options)
@@ -133,8 +153,15 @@ def test_per_psu_totals_give_the_same_estimate_as_row_data(sample, statistic, va
         rows = {"mean": mean, "total": total}[statistic](design, "y", **options)
     sums = psu_sums(sample)
     psus = estimate_from_psu_totals(
-        sums["township"], sums["wy"], sums["w"], sums["n"], sum_wx=sums["wx"],
-        fpc=sums.get("fpc"), statistic=statistic, method="beta", **options,
+        sums["township"],
+        sums["wy"],
+        sums["w"],
+        sums["n"],
+        sum_wx=sums["wx"],
+        fpc=sums.get("fpc"),
+        statistic=statistic,
+        method="beta",
+        **options,
     )
     assert (psus.df, psus.n, psus.n_psu) == (rows.df, rows.n, rows.n_psu)
     assert [psus.estimate, psus.se, psus.ci.low, psus.ci.high] == pytest.approx(

@@ -4,14 +4,14 @@ The numbers come from R's survey package (expected.R); the tolerances from its R
 """
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.scoring.conftest import REFERENCE, require_reference
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 def _cases():
@@ -28,13 +28,6 @@ def _checker():
     finally:
         sys.path.pop(0)
     return check_reference
-
-
-def require_reference():
-    why = f"the R reference suite is not at {REFERENCE}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"reference cases are required in CI: {why}")
-    pytest.skip(why)
 
 
 CASES = _cases()
@@ -104,8 +97,15 @@ def test_library_agrees_with_the_command_line(case):
         result = getattr(scoring, stat)(design, a["var"], **options)
     results = result.items() if isinstance(result, dict) else [(None, result)]
     rows = [
-        dict(group=g, estimate=e.estimate, se=e.se, ci_low=e.ci.low, ci_high=e.ci.high,
-             df=e.df, n=e.n)
+        dict(
+            group=g,
+            estimate=e.estimate,
+            se=e.se,
+            ci_low=e.ci.low,
+            ci_high=e.ci.high,
+            df=e.df,
+            n=e.n,
+        )
         for g, e in results
     ]
     assert _checker().compare(case, rows) == []
