@@ -66,9 +66,14 @@ def load_schema(name: str) -> dict:
     return schema
 
 
+@cache
+def _validator(schema_name: str) -> Draft202012Validator:
+    return _Validator(load_schema(schema_name))
+
+
 def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Schema problems of ``doc``, one per offending node, in line order."""
-    validator = _Validator(load_schema(schema_name))
+    validator = _validator(schema_name)
     problems = {}
     for error in validator.iter_errors(doc.data):
         for leaf in _leaves(error):
