@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, session
+from flask_babel import get_locale
 
 from surveyapp.extensions import babel
 
@@ -16,3 +17,4 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale

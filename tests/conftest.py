@@ -7,6 +7,7 @@ that is rolled back at its end, so tests see the county and never each other's c
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,18 @@ from tests.services import create_postgres_database, drop_postgres_database
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests each get their own app context, as in production.
+
+    Flask reuses an app context that is already pushed, and the `app` fixture keeps one pushed
+    for the test's own database work; without this, `g` (the signed-in user, the CSRF token,
+    the locale) would leak from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     config = {
         "TESTING": True,
@@ -34,6 +47,7 @@ def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     config.update(overrides)
     app = create_app(config)
     app.instance_path = str(instance)
+    app.test_client_class = IsolatedClient
     return app
 
 

@@ -52,7 +52,7 @@ def _response_counts(org_ids: set[int] | None) -> dict[int, int]:
     query = sa.select(Response.wave_id, sa.func.count()).group_by(Response.wave_id)
     if org_ids is not None:
         query = query.where(Response.org_id.in_(org_ids))
-    return dict(db.session.execute(query).tuples().all())
+    return dict(db.session.execute(query).all())
 
 
 def list_waves(org_ids: set[int] | None = None, *, status: WaveStatus | None = None,
@@ -67,7 +67,7 @@ def list_waves(org_ids: set[int] | None = None, *, status: WaveStatus | None = N
     return [
         WaveRow(w.code, w.name, f"{q.title}（{q.version}）", q.audience, w.status, w.starts_on,
                 w.ends_on, counts.get(w.id, 0))
-        for w, q in db.session.execute(query.order_by(Wave.starts_on.desc(), Wave.code)).tuples()
+        for w, q in db.session.execute(query.order_by(Wave.starts_on.desc(), Wave.code))
     ]
 
 
@@ -82,7 +82,7 @@ def admin_overview() -> dict[str, object]:
         "members": count(sa.select(sa.func.count()).where(Person.is_member)),
         "cadres": count(sa.select(sa.func.count()).where(Person.is_cadre)),
         "users": dict(
-            db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).tuples()
+            db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all()
         ),
         "waves": list_waves(),
         "audit": db.session.scalars(
