@@ -530,9 +530,9 @@ def _solve(sums: PsuSums, layout: PsuLayout, labels, df, options: _Options, row_
     else:
         reps = replicates_for(layout, options.variance, options.replicates, options.seed)
         with np.errstate(divide="ignore", invalid="ignore"):
-            replicate_estimates = reps.factors.T @ sums.numerator
+            replicate_estimates = reps.totals(sums.numerator, layout)
             if sums.denominator is not None:
-                replicate_estimates = replicate_estimates / (reps.factors.T @ sums.denominator)
+                replicate_estimates = replicate_estimates / reps.totals(sums.denominator, layout)
         covariance = replicate_covariance(replicate_estimates, reps)
         # A domain missing from some replicates loses only its own replicates, as svyby does.
         for j in range(len(labels)):

@@ -121,21 +121,39 @@ def taylor_covariance(z: np.ndarray, layout: PsuLayout) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class Replicates:
-    """Replicate factors per PSU and how their spread becomes a variance (R's ``svrVar``).
+    """Replicate weights per PSU and how their spread becomes a variance (R's ``svrVar``).
 
-    ``factors`` is PSUs x replicates; a replicate's weight for a row is the row's weight times
-    its PSU's factor. The variance is ``scale * sum(rscales * (theta_r - mean(theta))**2)``.
+    A replicate's weight for a row is the row's weight times its PSU's factor. Bootstrap
+    factors are stored (PSUs x replicates). A jackknife replicate is stored by what it deletes,
+    so that no PSUs x PSUs matrix is built: replicate r drops PSU ``deleted_psu[r]`` (or, when
+    it is -1, its whole stratum) of stratum ``stratum[r]``, multiplies the rest of that stratum
+    by ``inside[r]`` and every other stratum by ``outside[r]``. The variance is
+    ``scale * sum(rscales * (theta_r - mean(theta))**2)``.
     """
 
-    factors: np.ndarray
     rscales: np.ndarray
     scale: float
+    factors: np.ndarray | None = None
+    stratum: np.ndarray | None = None
+    deleted_psu: np.ndarray | None = None
+    inside: np.ndarray | None = None
+    outside: np.ndarray | None = None
+
+    def totals(self, per_psu: np.ndarray, layout: PsuLayout) -> np.ndarray:
+        """Replicate totals (replicates x columns) of per-PSU values (PSUs x columns)."""
+        if self.factors is not None:
+            return self.factors.T @ per_psu
+        by_stratum = group_sums(layout.psu_stratum, layout.n_strata, per_psu)
+        grand = per_psu.sum(axis=0)
+        own = by_stratum[self.stratum]
+        dropped = np.where((self.deleted_psu >= 0)[:, None], per_psu[self.deleted_psu], own)
+        return self.outside[:, None] * (grand - own) + self.inside[:, None] * (own - dropped)
 
 
 def replicates_for(
     layout: PsuLayout, method: str, n_replicates: int = 500, seed: int | None = None
 ) -> Replicates:
-    """Replicate factors for ``method`` in ``jk1``, ``jkn``, ``bootstrap``."""
+    """Replicates for ``method`` in ``jk1``, ``jkn``, ``bootstrap``."""
     if method == "jk1":
         return jk1(layout)
     if method == "jkn":
@@ -152,9 +170,14 @@ def jk1(layout: PsuLayout) -> Replicates:
     n = layout.n_psu
     if n < 2:
         raise ValueError("variance: jk1 needs at least two PSUs")
-    factors = np.full((n, n), n / (n - 1))
-    np.fill_diagonal(factors, 0.0)
-    return Replicates(factors, np.ones(n), float(layout.fpc_factor[0] * (n - 1) / n))
+    return Replicates(
+        np.ones(n),
+        float(layout.fpc_factor[0] * (n - 1) / n),
+        stratum=np.zeros(n, dtype=int),
+        deleted_psu=np.arange(n),
+        inside=np.full(n, n / (n - 1)),
+        outside=np.ones(n),
+    )
 
 
 def jkn(layout: PsuLayout) -> Replicates:
@@ -170,21 +193,24 @@ def jkn(layout: PsuLayout) -> Replicates:
     h = layout.psu_stratum
     n_h = layout.n_psu_in_stratum[h]
     f_h = layout.fpc_factor[h]
-    ordinary = (n_h > 1) & (f_h > 1e-7)
-    deleted = np.flatnonzero(ordinary)
-    same_stratum = h[:, None] == h[deleted][None, :]
-    factors = np.where(same_stratum, (n_h / np.maximum(n_h - 1, 1))[:, None], 1.0)
-    factors[deleted, np.arange(len(deleted))] = 0.0
+    deleted = np.flatnonzero((n_h > 1) & (f_h > 1e-7))
+    stratum = h[deleted]
+    inside = n_h[deleted] / (n_h[deleted] - 1)
+    outside = np.ones(len(deleted))
     rscales = f_h[deleted] * (n_h[deleted] - 1) / n_h[deleted]
     if layout.lonely_psu == "adjust":
         lonely = np.flatnonzero((n_h == 1) & (f_h > 1e-7))
         n_strata = max(layout.n_strata, 2)
-        extra = np.where(h[:, None] == h[lonely][None, :], 0.0, n_strata / (n_strata - 1))
-        factors = np.hstack([factors, extra])
+        deleted = np.concatenate([deleted, np.full(len(lonely), -1)])
+        stratum = np.concatenate([stratum, h[lonely]])
+        inside = np.concatenate([inside, np.zeros(len(lonely))])
+        outside = np.concatenate([outside, np.full(len(lonely), n_strata / (n_strata - 1))])
         rscales = np.concatenate([rscales, np.full(len(lonely), (n_strata - 1) / n_strata)])
-    if factors.shape[1] == 0:
+    if len(deleted) == 0:
         raise ValueError("variance: every stratum was sampled completely; there is no variance")
-    return Replicates(factors, rscales, 1.0)
+    return Replicates(
+        rscales, 1.0, stratum=stratum, deleted_psu=deleted, inside=inside, outside=outside
+    )
 
 
 def subbootstrap(layout: PsuLayout, n_replicates: int, seed: int | None) -> Replicates:
@@ -210,7 +236,7 @@ def subbootstrap(layout: PsuLayout, n_replicates: int, seed: int | None) -> Repl
     counts = counts.reshape(n_replicates, layout.n_psu).T.astype(float)
     lonely = n_h[h] == 1
     factors = np.where(lonely[:, None], 1.0, counts * (n_h / np.maximum(n_h - 1, 1))[h][:, None])
-    return Replicates(factors, np.ones(n_replicates), 1.0 / (n_replicates - 1))
+    return Replicates(np.ones(n_replicates), 1.0 / (n_replicates - 1), factors=factors)
 
 
 def replicate_covariance(thetas: np.ndarray, replicates: Replicates) -> np.ndarray:
