@@ -18,7 +18,11 @@ questionnaires_cli = OneLineGroup(
     help="检查、载入问卷与指数文件（questionnaires/*.yaml）。",
 )
 
-STATUS_NAMES = {"new": "新问卷，已载入", "changed": "内容有变化，已载入为新版本", "unchanged": "没有变化"}
+STATUS_NAMES = {
+    "new": "新问卷，已载入",
+    "changed": "内容有变化，已载入为新版本",
+    "unchanged": "没有变化",
+}
 
 
 class FilesUnreadable(CheckFailed):

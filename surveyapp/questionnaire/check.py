@@ -111,9 +111,11 @@ def parse_questionnaire(raw: bytes | str, file: str = "<questionnaire>") -> dict
 
 
 def _check_instrument_document(doc: Document, result: CheckResult, seen: dict) -> None:
-    problems = validate(doc, "questionnaire") if isinstance(doc.data, dict) else [
-        doc.problem((), "文件顶层应为键值表（id、version、title……）")
-    ]
+    problems = (
+        validate(doc, "questionnaire")
+        if isinstance(doc.data, dict)
+        else [doc.problem((), "文件顶层应为键值表（id、version、title……）")]
+    )
     if problems:
         result.problems.extend(problems)
         return
@@ -174,7 +176,9 @@ def _check_scales(doc: Document, definition: dict) -> list[Problem]:
         for label in scale["missing"]:
             if label in labels:
                 problems.append(
-                    doc.problem((*path, "missing"), f"量表 '{name}' 中 '{label}' 既是选项又是缺失项")
+                    doc.problem(
+                        (*path, "missing"), f"量表 '{name}' 中 '{label}' 既是选项又是缺失项"
+                    )
                 )
         for label in scale["satisfied"]:
             if label not in labels:
@@ -210,7 +214,9 @@ def _check_items(doc: Document, definition: dict) -> list[Problem]:
         margin = raw.get("raking")
         if margin in raking:
             problems.append(
-                doc.problem((*path, "raking"), f"加权变量 '{margin}' 已由题目 '{raking[margin]}' 使用")
+                doc.problem(
+                    (*path, "raking"), f"加权变量 '{margin}' 已由题目 '{raking[margin]}' 使用"
+                )
             )
         elif margin:
             raking[margin] = item_id
@@ -256,13 +262,23 @@ def _check_choice_item(doc, path, raw, scale) -> list[Problem]:
     labels = [c["label"] for c in choices]
     problems = _duplicates(doc, (*path, "choices"), labels, "选项")
     scores = [c.get("score") for c in choices]
-    if raw["type"] == "single" and any(s is None for s in scores) and any(s is not None for s in scores):
-        problems.append(doc.problem((*path, "choices"), f"单选题 '{item_id}' 的选项要么都有分值，要么都没有"))
+    if (
+        raw["type"] == "single"
+        and any(s is None for s in scores)
+        and any(s is not None for s in scores)
+    ):
+        problems.append(
+            doc.problem((*path, "choices"), f"单选题 '{item_id}' 的选项要么都有分值，要么都没有")
+        )
     for label in raw.get("exclusive", []):
         if label not in labels:
-            problems.append(doc.problem((*path, "exclusive"), f"题目 '{item_id}' 没有选项 '{label}'"))
+            problems.append(
+                doc.problem((*path, "exclusive"), f"题目 '{item_id}' 没有选项 '{label}'")
+            )
     if raw.get("max_choices", 0) > len(labels):
-        problems.append(doc.problem((*path, "max_choices"), f"题目 '{item_id}' 的 max_choices 多于选项数"))
+        problems.append(
+            doc.problem((*path, "max_choices"), f"题目 '{item_id}' 的 max_choices 多于选项数")
+        )
     if raw.get("reverse") and any(s is None for s in scores):
         problems.append(doc.problem((*path, "reverse"), f"题目 '{item_id}' 不计分，不能反向计分"))
     return problems
@@ -275,7 +291,8 @@ def _check_quiz(doc, path, raw) -> list[Problem]:
     if correct != 1:
         problems.append(
             doc.problem(
-                (*path, "choices"), f"测验题 '{item_id}' 必须恰好有一个正确选项（现有 {correct} 个）"
+                (*path, "choices"),
+                f"测验题 '{item_id}' 必须恰好有一个正确选项（现有 {correct} 个）",
             )
         )
     return problems
@@ -327,7 +344,9 @@ def _check_dimensions(doc: Document, definition: dict) -> list[Problem]:
             )
         elif not item["scored"]:
             problems.append(
-                doc.problem((*path, "dimension"), f"题目 '{item['id']}' 不计分，不能归入维度 '{name}'")
+                doc.problem(
+                    (*path, "dimension"), f"题目 '{item['id']}' 不计分，不能归入维度 '{name}'"
+                )
             )
     for name in declared:
         if not members[name]:
@@ -384,20 +403,29 @@ def _check_bands(doc: Document, path: tuple, name: str, grades: list[dict]) -> l
     low, high = grades[order[0]], grades[order[-1]]
     if low["min"] > 0:
         problems.append(
-            doc.problem((*path, "grades", order[0]), f"等级表 '{name}' 没有覆盖 0–{_show(low['min'])} 分")
+            doc.problem(
+                (*path, "grades", order[0]), f"等级表 '{name}' 没有覆盖 0–{_show(low['min'])} 分"
+            )
         )
     if high["max"] < 100:
         problems.append(
-            doc.problem((*path, "grades", order[-1]), f"等级表 '{name}' 没有覆盖 {_show(high['max'])}–100 分")
+            doc.problem(
+                (*path, "grades", order[-1]),
+                f"等级表 '{name}' 没有覆盖 {_show(high['max'])}–100 分",
+            )
         )
-    for below, above in zip(order, order[1:]):
+    for below, above in zip(order, order[1:], strict=False):
         a, b = grades[below], grades[above]
         where = (*path, "grades", below, "max")  # the lower grade's upper bound is the edge
         span = f"{_show(min(a['max'], b['min']))}–{_show(max(a['max'], b['min']))}"
         if a["max"] > b["min"]:
-            problems.append(doc.problem(where, f"等级 '{b['label']}' 与 '{a['label']}' 在 {span} 分重叠"))
+            problems.append(
+                doc.problem(where, f"等级 '{b['label']}' 与 '{a['label']}' 在 {span} 分重叠")
+            )
         elif a["max"] < b["min"]:
-            problems.append(doc.problem(where, f"等级 '{a['label']}' 与 '{b['label']}' 之间 {span} 分没有等级"))
+            problems.append(
+                doc.problem(where, f"等级 '{a['label']}' 与 '{b['label']}' 之间 {span} 分没有等级")
+            )
     return problems
 
 
@@ -408,13 +436,18 @@ def _check_index(doc, name, index, definition, instruments) -> list[Problem]:
     ids = [c["id"] for c in components]
     problems += _duplicates(doc, (*path, "components"), ids, "成分")
     for i, component in enumerate(components):
-        problems += _check_component(doc, (*path, "components", i), component, definition, instruments)
+        problems += _check_component(
+            doc, (*path, "components", i), component, definition, instruments
+        )
     for i, breakdown in enumerate(index.get("breakdowns", [])):
         problems += _check_source(doc, (*path, "breakdowns", i), breakdown, instruments)
     weights = [c["weight"] for c in components]
     if not _sums_to_one(weights):
         problems.append(
-            doc.problem((*path, "components"), f"指数 '{name}' 的成分权重之和为 {_show(math.fsum(weights))}，应为 1")
+            doc.problem(
+                (*path, "components"),
+                f"指数 '{name}' 的成分权重之和为 {_show(math.fsum(weights))}，应为 1",
+            )
         )
     for band in index.get("bands", []):
         if band not in definition["bands"]:
@@ -427,10 +460,19 @@ def _check_index(doc, name, index, definition, instruments) -> list[Problem]:
 def _check_component(doc, path, component, definition, instruments) -> list[Problem]:
     sources = [key for key in ("instrument", "index", "points") if key in component]
     if len(sources) != 1:
-        return [doc.problem(path, f"成分 '{component['id']}' 必须且只能指定 instrument、index、points 之一")]
+        return [
+            doc.problem(
+                path, f"成分 '{component['id']}' 必须且只能指定 instrument、index、points 之一"
+            )
+        ]
     if "index" in component:
         if component["index"] not in definition["indices"]:
-            return [doc.problem((*path, "index"), f"成分 '{component['id']}' 引用的指数 '{component['index']}' 未定义")]
+            return [
+                doc.problem(
+                    (*path, "index"),
+                    f"成分 '{component['id']}' 引用的指数 '{component['index']}' 未定义",
+                )
+            ]
         return []
     if "points" in component:
         return []
@@ -441,7 +483,9 @@ def _check_component(doc, path, component, definition, instruments) -> list[Prob
     subject = instrument["subject"] or {}
     if component.get("raters") == "self" and not subject.get("self_rating"):
         problems.append(
-            doc.problem((*path, "raters"), f"问卷 '{instrument['id']}' 不允许自评，成分不能用 raters: self")
+            doc.problem(
+                (*path, "raters"), f"问卷 '{instrument['id']}' 不允许自评，成分不能用 raters: self"
+            )
         )
     return problems
 
@@ -455,16 +499,26 @@ def _check_source(doc, path, source, instruments) -> list[Problem]:
     problems = []
     dimension = source.get("dimension")
     if dimension is not None and dimension not in instrument["scoring"]["dimensions"]:
-        problems.append(doc.problem((*path, "dimension"), f"问卷 '{instrument_id}' 没有维度 '{dimension}'"))
+        problems.append(
+            doc.problem((*path, "dimension"), f"问卷 '{instrument_id}' 没有维度 '{dimension}'")
+        )
     items = {i["id"]: i for s in instrument["sections"] for i in s["items"]}
     for k, item_id in enumerate(source.get("items", [])):
         if item_id not in items:
-            problems.append(doc.problem((*path, "items", k), f"问卷 '{instrument_id}' 没有题目 '{item_id}'"))
+            problems.append(
+                doc.problem((*path, "items", k), f"问卷 '{instrument_id}' 没有题目 '{item_id}'")
+            )
         elif not items[item_id]["scored"]:
-            problems.append(doc.problem((*path, "items", k), f"问卷 '{instrument_id}' 的题目 '{item_id}' 不计分"))
+            problems.append(
+                doc.problem(
+                    (*path, "items", k), f"问卷 '{instrument_id}' 的题目 '{item_id}' 不计分"
+                )
+            )
     audience = source.get("audience")
     if audience is not None and audience not in instrument["audience"]:
-        problems.append(doc.problem((*path, "audience"), f"问卷 '{instrument_id}' 的答卷人不包括 '{audience}'"))
+        problems.append(
+            doc.problem((*path, "audience"), f"问卷 '{instrument_id}' 的答卷人不包括 '{audience}'")
+        )
     if dimension is not None and "items" in source:
         problems.append(doc.problem(path, "dimension 与 items 只能写一个"))
     return problems
@@ -473,14 +527,24 @@ def _check_source(doc, path, source, instruments) -> list[Problem]:
 def _check_cap(doc, path, cap, component_ids, index, definition) -> list[Problem]:
     problems = []
     if cap["component"] not in component_ids:
-        problems.append(doc.problem((*path, "component"), f"成分 '{cap['component']}' 不在本指数中"))
+        problems.append(
+            doc.problem((*path, "component"), f"成分 '{cap['component']}' 不在本指数中")
+        )
     if cap["statistic"] != "score" and cap["below"] > 1:
-        problems.append(doc.problem((*path, "below"), f"{cap['statistic']} 是比例，below 应在 0–1 之间"))
+        problems.append(
+            doc.problem((*path, "below"), f"{cap['statistic']} 是比例，below 应在 0–1 之间")
+        )
     band_set = definition["bands"].get(cap["band_set"])
     if band_set is None or cap["band_set"] not in index.get("bands", []):
-        problems.append(doc.problem((*path, "band_set"), f"本指数没有使用等级表 '{cap['band_set']}'"))
+        problems.append(
+            doc.problem((*path, "band_set"), f"本指数没有使用等级表 '{cap['band_set']}'")
+        )
     elif cap["max_grade"] not in [g["label"] for g in band_set["grades"]]:
-        problems.append(doc.problem((*path, "max_grade"), f"等级表 '{cap['band_set']}' 没有等级 '{cap['max_grade']}'"))
+        problems.append(
+            doc.problem(
+                (*path, "max_grade"), f"等级表 '{cap['band_set']}' 没有等级 '{cap['max_grade']}'"
+            )
+        )
     return problems
 
 
@@ -495,7 +559,9 @@ def _check_cycles(doc: Document, definition: dict) -> list[Problem]:
         while frontier:
             current = frontier.pop()
             if current == name:
-                problems.append(doc.problem(("indices", name), f"指数 '{name}' 直接或间接引用了自身"))
+                problems.append(
+                    doc.problem(("indices", name), f"指数 '{name}' 直接或间接引用了自身")
+                )
                 break
             if current not in seen:
                 seen.add(current)
@@ -510,10 +576,16 @@ def _check_ballot(doc, path, ballot, instruments) -> list[Problem]:
     items = {i["id"]: i for s in instrument["sections"] for i in s["items"]}
     item = items.get(ballot["item"])
     if item is None or item["type"] != "ballot":
-        return [doc.problem((*path, "item"), f"问卷 '{instrument['id']}' 没有测评票题目 '{ballot['item']}'")]
+        return [
+            doc.problem(
+                (*path, "item"), f"问卷 '{instrument['id']}' 没有测评票题目 '{ballot['item']}'"
+            )
+        ]
     labels = [c["label"] for c in item["choices"]]
     return [
-        doc.problem((*path, "flags", i, "grade"), f"测评票 '{item['id']}' 没有等次 '{flag['grade']}'")
+        doc.problem(
+            (*path, "flags", i, "grade"), f"测评票 '{item['id']}' 没有等次 '{flag['grade']}'"
+        )
         for i, flag in enumerate(ballot.get("flags", []))
         if flag["grade"] not in labels
     ]
@@ -527,7 +599,11 @@ def _check_quiz_rule(doc, path, quiz, instruments) -> list[Problem]:
         i for s in instrument["sections"] for i in s["items"] if i["dimension"] == quiz["dimension"]
     ]
     if not members:
-        return [doc.problem((*path, "dimension"), f"问卷 '{instrument['id']}' 没有维度 '{quiz['dimension']}'")]
+        return [
+            doc.problem(
+                (*path, "dimension"), f"问卷 '{instrument['id']}' 没有维度 '{quiz['dimension']}'"
+            )
+        ]
     if any(i["type"] != "quiz" for i in members):
         return [doc.problem((*path, "dimension"), f"维度 '{quiz['dimension']}' 中有非测验题")]
     problems = []

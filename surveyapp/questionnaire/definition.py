@@ -224,7 +224,9 @@ def _index(spec: dict) -> dict:
         "unit": spec["unit"],
         "min_respondents": default_min,
         "components": [_component(c, default_min) for c in spec["components"]],
-        "breakdowns": [_source(b) | {"id": b["id"], "title": b["title"]} for b in spec.get("breakdowns", [])],
+        "breakdowns": [
+            _source(b) | {"id": b["id"], "title": b["title"]} for b in spec.get("breakdowns", [])
+        ],
         "bands": list(spec.get("bands", [])),
         "caps": list(spec.get("caps", [])),
         "vetoes": _vetoes(spec.get("vetoes")),

@@ -60,9 +60,7 @@ def load_questionnaires(paths: Sequence[str | Path] = ()) -> list[LoadResult]:
     result = check_paths(paths)
     if not result.ok:
         raise QuestionnairesNotValid(result)
-    loaded = [
-        _store(doc.file, doc.raw, result.definitions[doc.file]) for doc in result.documents
-    ]
+    loaded = [_store(doc.file, doc.raw, result.definitions[doc.file]) for doc in result.documents]
     db.session.commit()
     return loaded
 

@@ -53,7 +53,10 @@ def _unevaluated_properties(validator, uP, instance, schema):
 # key's own line instead of the line of the mapping that holds it.
 _Validator = jsonschema.validators.extend(
     Draft202012Validator,
-    {"additionalProperties": _additional_properties, "unevaluatedProperties": _unevaluated_properties},
+    {
+        "additionalProperties": _additional_properties,
+        "unevaluatedProperties": _unevaluated_properties,
+    },
 )
 
 
@@ -99,16 +102,19 @@ def _message(error: ValidationError) -> str:
         return f"未知的键 '{error.absolute_path[-1]}'"
     if kind == "required":
         missing = [key for key in value if key not in error.instance]
+        owner = error.instance.get("id")
+        where = f"'{owner}' " if isinstance(owner, str) else where
         return f"{where}缺少必填的键 '{missing[0]}'"
     if kind == "type":
         kinds = [value] if isinstance(value, str) else value
         wanted = "或".join(_TYPE_NAMES.get(k, k) for k in kinds)
-        return f"{where}应为{wanted}，却是 {_show(error.instance)}"
+        return f"{where}应为 {wanted}，却是 {_show(error.instance)}"
     if kind in ("enum", "const"):
         allowed = value if kind == "enum" else [value]
         return f"{where}的值 {_show(error.instance)} 不允许，可选：{'、'.join(map(str, allowed))}"
     if kind == "pattern":
-        return f"{where}的值 {_show(error.instance)} 不是合法编号（小写英文字母开头，只含小写字母、数字和下划线）"
+        rule = "小写英文字母开头，只含小写字母、数字和下划线"
+        return f"{where}的值 {_show(error.instance)} 不是合法编号（{rule}）"
     if kind in ("minimum", "exclusiveMinimum"):
         return f"{where}的值 {error.instance} 太小，至少为 {value}"
     if kind in ("maximum", "exclusiveMaximum"):

@@ -118,9 +118,7 @@ def _build(loader: _Loader, node: yaml.Node, path: Path_, doc: Document) -> Any:
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if isinstance(key, list | dict) or key is None:
-                doc.problems.append(
-                    Problem(doc.file, key_node.start_mark.line + 1, "键必须是文字")
-                )
+                doc.problems.append(Problem(doc.file, key_node.start_mark.line + 1, "键必须是文字"))
                 continue
             # JSON object keys are strings; `5: 90` means the key "5" as the editor wrote it.
             key = key if isinstance(key, str) else key_node.value

@@ -14,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 BROKEN = "tests/questionnaires/broken"
 MINI = "tests/questionnaires/valid/mini.yaml"
+ITEM_TYPES = ["likert", "single", "multiple", "number", "short_text", "long_text", "ballot", "quiz"]
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +34,9 @@ def check(*paths: str) -> tuple[int, list[str]]:
     [
         ("unknown_key", 21, "未知的键 'colour'"),
         ("unknown_top_level_key", 18, "未知的键 'author'"),
+        ("unknown_item_type", 18, "'type' 的值 'slider' 不允许，可选：" + "、".join(ITEM_TYPES)),
+        ("item_without_text", 18, "'q2' 缺少必填的键 'text'"),
+        ("wrong_value_type", 21, "'required' 应为 true 或 false，却是 '是'"),
         ("duplicate_yaml_key", 21, "重复的键 'text'"),
         ("duplicate_item_id", 19, "题目编号 'q1' 重复（第 17 行已使用）"),
         ("show_if_later_item", 22, "show_if 引用了后面的题目 'q3'"),
@@ -45,7 +49,11 @@ def check(*paths: str) -> tuple[int, list[str]]:
         ("likert_without_scores", 18, "likert 题 'q1' 的量表 'agree3' 中 '同意' 没有分值（score）"),
         ("quiz_two_correct_choices", 20, "测验题 'rule1' 必须恰好有一个正确选项（现有 2 个）"),
         ("quiz_no_correct_choice", 20, "测验题 'rule1' 必须恰好有一个正确选项（现有 0 个）"),
-        ("dimension_not_declared", 18, "题目 'q2' 的维度 '政府请廉' 未在 scoring.dimensions 中定义"),
+        (
+            "dimension_not_declared",
+            18,
+            "题目 'q2' 的维度 '政府请廉' 未在 scoring.dimensions 中定义",
+        ),
         ("dimension_weights_not_one", 20, "维度权重之和为 0.9，应为 1"),
     ],
 )
@@ -68,7 +76,10 @@ def test_broken_questionnaire_is_reported_at_the_offending_line(name, line, mess
         ),
         (
             "indices_index_cycle",
-            [(9, "指数 'pioneer' 直接或间接引用了自身"), (14, "指数 'fortress' 直接或间接引用了自身")],
+            [
+                (9, "指数 'pioneer' 直接或间接引用了自身"),
+                (14, "指数 'fortress' 直接或间接引用了自身"),
+            ],
         ),
         ("indices_bands_overlap", [(8, "等级 '三星' 与 '二星' 在 80–85 分重叠")]),
         ("indices_bands_gap", [(8, "等级 '二星' 与 '三星' 之间 79–80 分没有等级")]),

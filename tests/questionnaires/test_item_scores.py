@@ -30,7 +30,8 @@ sections:
       - {id: a2, type: likert, scale: satisfaction5, text: 甲二, dimension: 甲, reverse: true}
       - {id: a3, type: likert, scale: satisfaction5, text: 甲三, dimension: 甲}
       - {id: dealt, type: single, text: 办过事吗, choices: [{label: 有}, {label: 没有}]}
-      - {id: b1, type: likert, scale: satisfaction5, text: 乙一, dimension: 乙, show_if: dealt == "有"}
+      - {id: b1, type: likert, scale: satisfaction5, text: 乙一, dimension: 乙,
+         show_if: dealt == "有"}
       - {id: b2, type: likert, scale: satisfaction5, text: 乙二, dimension: 乙}
       - id: k1
         type: quiz
@@ -123,7 +124,8 @@ def test_items_hidden_by_show_if_leave_the_denominator(definition):
 
 def test_the_respondent_score_renormalises_weights_over_scored_dimensions(definition):
     full = score_response(
-        definition, {"a1": "满意", "a2": "满意", "a3": "满意", "b1": "很满意", "b2": "很满意", "k1": "错"}
+        definition,
+        {"a1": "满意", "a2": "满意", "a3": "满意", "b1": "很满意", "b2": "很满意", "k1": "错"},
     )
     assert full.respondent == pytest.approx(0.75 * 80 / 3 * 2 + 0.75 * 30 / 3 + 0.25 * 200 / 3)
     partial = score_response(definition, {"a1": "满意"})

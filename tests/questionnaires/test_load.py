@@ -54,8 +54,10 @@ def test_a_changed_file_becomes_a_new_version_and_the_old_one_stays_as_it_was(db
     [first] = load_questionnaires([mini])
     old_definition = versions(db)[0].definition
     text = mini.read_text(encoding="utf-8")
-    mini.write_text(text.replace('version: "1"', 'version: "2"').replace("总体满意吗", "总的来说满意吗"),
-                    encoding="utf-8")
+    mini.write_text(
+        text.replace('version: "1"', 'version: "2"').replace("总体满意吗", "总的来说满意吗"),
+        encoding="utf-8",
+    )
     [second] = load_questionnaires([mini])
     old, new = versions(db)
     assert second.status is LoadStatus.CHANGED and second.version_id != first.version_id
@@ -65,8 +67,9 @@ def test_a_changed_file_becomes_a_new_version_and_the_old_one_stays_as_it_was(db
 
 def test_a_changed_file_that_kept_its_version_string_is_stored_and_flagged(db, mini):
     load_questionnaires([mini])
-    mini.write_text(mini.read_text(encoding="utf-8").replace("总体满意吗", "总的来说满意吗"),
-                    encoding="utf-8")
+    mini.write_text(
+        mini.read_text(encoding="utf-8").replace("总体满意吗", "总的来说满意吗"), encoding="utf-8"
+    )
     [result] = load_questionnaires([mini])
     assert result.status is LoadStatus.CHANGED and result.version_reused
     assert len(versions(db)) == 2

@@ -15,7 +15,9 @@ from surveyapp.questionnaire.check import DefinitionInvalid, parse_questionnaire
 from surveyapp.questionnaire.definition import iter_items
 
 LABEL = st.text(alphabet="甲乙丙丁戊己庚辛壬癸好差中", min_size=1, max_size=3)
-SCORE = st.one_of(st.integers(0, 100), st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 3)))
+SCORE = st.one_of(
+    st.integers(0, 100), st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 3))
+)
 
 
 def labels(n_min: int, n_max: int):
@@ -39,16 +41,17 @@ def scales(draw):
 @st.composite
 def choice_list(draw, scored: bool):
     return [
-        {"label": w, "score": draw(SCORE)} if scored else {"label": w}
-        for w in draw(labels(2, 5))
+        {"label": w, "score": draw(SCORE)} if scored else {"label": w} for w in draw(labels(2, 5))
     ]
 
 
 @st.composite
 def item(draw, item_id: str, scale_names: list[str]):
-    kind = draw(st.sampled_from(
-        ["likert", "single", "multiple", "number", "short_text", "long_text", "ballot", "quiz"]
-    ))
+    kind = draw(
+        st.sampled_from(
+            ["likert", "single", "multiple", "number", "short_text", "long_text", "ballot", "quiz"]
+        )
+    )
     result = {"id": item_id, "type": kind, "text": f"题目{item_id}"}
     if draw(st.booleans()):
         result["required"] = draw(st.booleans())
@@ -70,7 +73,9 @@ def item(draw, item_id: str, scale_names: list[str]):
     elif kind == "ballot":
         result["scale"] = draw(st.sampled_from(scale_names))
         if draw(st.booleans()):
-            result["aspects"] = draw(st.lists(st.sampled_from("德能勤绩廉"), min_size=1, unique=True))
+            result["aspects"] = draw(
+                st.lists(st.sampled_from("德能勤绩廉"), min_size=1, unique=True)
+            )
     else:
         choices = [{"label": w} for w in draw(labels(2, 4))]
         choices[draw(st.integers(0, len(choices) - 1))]["correct"] = True
@@ -202,9 +207,7 @@ def test_scores_lie_in_0_100_and_a_dimension_lies_between_its_items(response):
     for value in [*scores.items.values(), *scores.dimensions.values(), scores.respondent]:
         assert value is None or 0 <= value <= 100 + 1e-9
     for name, value in scores.dimensions.items():
-        members = [
-            scores.items[e["id"]] for e in iter_items(definition) if e["dimension"] == name
-        ]
+        members = [scores.items[e["id"]] for e in iter_items(definition) if e["dimension"] == name]
         answered = [s for s in members if s is not None]
         if value is not None:
             assert min(answered) - 1e-9 <= value <= max(answered) + 1e-9
@@ -247,8 +250,15 @@ def paths_of(value, path=()):
 
 
 JUNK = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 200), LABEL, st.just([]), st.just({}),
-    st.just("q0 =="), st.just("q9 == 1"), st.just({"label": "甲"}),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 200),
+    LABEL,
+    st.just([]),
+    st.just({}),
+    st.just("q0 =="),
+    st.just("q9 == 1"),
+    st.just({"label": "甲"}),
 )
 
 

@@ -53,7 +53,9 @@ def test_the_citizen_survey_scores_the_four_clean_dimensions(shipped):
 
 
 def test_the_citizen_survey_tags_its_raking_margins(shipped):
-    margins = {item["raking"] for item in iter_items(shipped["citizen_approval"]) if item.get("raking")}
+    margins = {
+        item["raking"] for item in iter_items(shipped["citizen_approval"]) if item.get("raking")
+    }
     assert {"age_group", "sex", "resident_type"} == margins
 
 
@@ -83,32 +85,45 @@ def test_the_ballot_grades_each_aspect_and_overall(shipped):
     ballot = items(shipped["cadre_ballot"])
     assert ballot["aspect_grades"]["aspects"] == ["德", "能", "勤", "绩", "廉"]
     assert [c["label"] for c in ballot["overall_grade"]["choices"]] == [
-        "优秀", "称职", "基本称职", "不称职"
+        "优秀",
+        "称职",
+        "基本称职",
+        "不称职",
     ]
 
 
 def test_index_weights_follow_the_demo_county_defaults(shipped):
     indices = shipped["indices"]["indices"]
     weights = {
-        name: {c["id"]: c["weight"] for c in index["components"]}
-        for name, index in indices.items()
+        name: {c["id"]: c["weight"] for c in index["components"]} for name, index in indices.items()
     }
     assert weights["pioneer"] == {
-        "organisation_points": 0.40, "linked_households": 0.30, "peers": 0.20, "self": 0.10
+        "organisation_points": 0.40,
+        "linked_households": 0.30,
+        "peers": 0.20,
+        "self": 0.10,
     }
     assert weights["fortress"] == {
-        "organisation_checklist": 0.40, "residents": 0.30, "members": 0.15,
+        "organisation_checklist": 0.40,
+        "residents": 0.30,
+        "members": 0.15,
         "member_pioneer_mean": 0.15,
     }
     assert weights["service"] == {
-        "residents_on_township": 0.40, "village_secretaries": 0.30, "village_fortress_mean": 0.30
+        "residents_on_township": 0.40,
+        "village_secretaries": 0.30,
+        "village_fortress_mean": 0.30,
     }
 
 
 def test_bands_have_closed_lower_bounds_listed_from_the_top(shipped):
     stars = shipped["indices"]["bands"]["stars"]["grades"]
     assert [(g["label"], g["min"], g["max"]) for g in stars] == [
-        ("五星", 90, 100), ("四星", 80, 90), ("三星", 70, 80), ("二星", 60, 70), ("一星", 0, 60)
+        ("五星", 90, 100),
+        ("四星", 80, 90),
+        ("三星", 70, 80),
+        ("二星", 60, 70),
+        ("一星", 0, 60),
     ]
 
 
@@ -144,6 +159,11 @@ def test_no_item_id_of_a_shipped_file_is_written_in_our_python_code(shipped):
             REPO / "scoring" / "item_scores.py",
         ]
     )
-    ids = {item["id"] for d in shipped.values() if d["kind"] == "questionnaire" for item in iter_items(d)}
+    ids = {
+        item["id"]
+        for d in shipped.values()
+        if d["kind"] == "questionnaire"
+        for item in iter_items(d)
+    }
     quoted = {m for m in re.findall(r"""["']([a-z][a-z0-9_]*)["']""", code)}
     assert ids & quoted == set()

@@ -92,12 +92,24 @@ def test_a_condition_on_an_unanswered_item_is_false_whatever_the_operator(source
 
 
 ITEMS = {
-    "yes": {"id": "yes", "type": "single", "choices": [{"label": "是"}, {"label": "否"}],
-            "missing": []},
-    "sat": {"id": "sat", "type": "likert", "choices": [{"label": "满意"}, {"label": "不满意"}],
-            "missing": ["不了解"]},
-    "many": {"id": "many", "type": "multiple", "choices": [{"label": "甲"}, {"label": "乙"}],
-             "missing": []},
+    "yes": {
+        "id": "yes",
+        "type": "single",
+        "choices": [{"label": "是"}, {"label": "否"}],
+        "missing": [],
+    },
+    "sat": {
+        "id": "sat",
+        "type": "likert",
+        "choices": [{"label": "满意"}, {"label": "不满意"}],
+        "missing": ["不了解"],
+    },
+    "many": {
+        "id": "many",
+        "type": "multiple",
+        "choices": [{"label": "甲"}, {"label": "乙"}],
+        "missing": [],
+    },
     "n": {"id": "n", "type": "number", "min": 0, "max": 10},
     "words": {"id": "words", "type": "short_text"},
     "grades": {"id": "grades", "type": "ballot", "aspects": ["德"], "choices": [], "missing": []},
