@@ -58,6 +58,7 @@ def rake(
     if not margins:
         raise ValueError("margins: no margin given")
     codes, targets = zip(*(_margin(design, col, pop) for col, pop in margins.items()), strict=True)
+    _check_margins_agree(list(margins), targets, tolerance)
     w = design.weights.copy()
     epsilon = tolerance * w.sum()
     joint = _joint_cells(codes)
@@ -112,6 +113,18 @@ def _margin(design: Design, column: str, population: Mapping[str, float]):
         )
     target = np.array([_total(column, level, population[level]) for level in labels])
     return codes, target
+
+
+def _check_margins_agree(columns, targets, tolerance) -> None:
+    # Margins with different grand totals cannot all be met; IPF would settle into a cycle
+    # that meets only the last margin, which must not pass for a calibrated design.
+    sums = [t.sum() for t in targets]
+    for column, s in zip(columns[1:], sums[1:], strict=True):
+        if abs(s - sums[0]) > max(tolerance, 1e-9) * sums[0]:
+            raise ValueError(
+                f"margins: column '{column}' sums to {s:g} but '{columns[0]}' to {sums[0]:g}; "
+                "every margin must describe the same population"
+            )
 
 
 def _total(column: str, level: str, value) -> float:
