@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from scoring.item_scores import score_response
 from surveyapp.questionnaire import show_if
+from surveyapp.questionnaire.answers import answer_problems, shown_items
 from surveyapp.questionnaire.check import DefinitionInvalid, parse_questionnaire
 from surveyapp.questionnaire.definition import iter_items
 
@@ -174,14 +175,6 @@ def responses(draw):
     return definition, draw(answers_for(definition))
 
 
-def shown_items(definition: dict, answers: dict) -> list[str]:
-    return [
-        entry["id"]
-        for entry in iter_items(definition)
-        if not entry["show_if"] or show_if.evaluate(show_if.parse(entry["show_if"]), answers)
-    ]
-
-
 COMMON = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -189,6 +182,9 @@ COMMON = settings(max_examples=100, deadline=None, suppress_health_check=[Health
 @given(response=responses())
 def test_a_response_scores_the_same_after_the_definition_and_answers_are_stored_as_json(response):
     definition, answers = response
+    assert set(answer_problems(definition, answers)) <= {
+        e["id"] for e in iter_items(definition) if e["required"]
+    }
     stored_definition = json.loads(json.dumps(definition, ensure_ascii=False))
     stored_answers = json.loads(json.dumps(answers, ensure_ascii=False))
     assert stored_definition == definition

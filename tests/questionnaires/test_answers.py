@@ -1,0 +1,89 @@
+"""Answer rules shared by the form and the server: shown items, valid answers, required ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveyapp.questionnaire.answers import answer_problems, clean_answers, shown_items
+from surveyapp.questionnaire.check import parse_questionnaire
+
+QUESTIONNAIRE = """
+id: answers
+version: "1"
+title: 答案
+intro: 测试用。
+audience: citizen
+scales:
+  sat3:
+    points: [{label: 满意, score: 100}, {label: 一般, score: 50}, {label: 不满意, score: 0}]
+    missing: [不了解]
+  grade4:
+    points: [{label: 优秀}, {label: 称职}, {label: 基本称职}, {label: 不称职}]
+sections:
+  - id: main
+    title: 题目
+    items:
+      - {id: dealt, type: single, text: 办过事吗, choices: [{label: 有}, {label: 没有}]}
+      - {id: handled, type: likert, scale: sat3, text: 办得好吗, show_if: dealt == "有"}
+      - {id: followup, type: likert, scale: sat3, text: 追问, show_if: handled == "不满意"}
+      - id: styles
+        type: multiple
+        text: 有哪些表现
+        required: false
+        max_choices: 2
+        choices: [{label: 拖拉}, {label: 推诿}, {label: 敷衍}, {label: 以上都没有}]
+        exclusive: [以上都没有]
+      - {id: age, type: number, min: 18, max: 120, integer: true, text: 年龄, required: false}
+      - {id: grades, type: ballot, scale: grade4, aspects: [德, 廉], text: 分项}
+      - {id: note, type: short_text, max_length: 5, text: 意见, required: false}
+"""
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return parse_questionnaire(QUESTIONNAIRE)
+
+
+COMPLETE = {"dealt": "没有", "grades": {"德": "优秀", "廉": "称职"}}
+
+
+def test_a_follow_up_is_shown_only_when_its_condition_holds(definition):
+    assert "handled" not in shown_items(definition, {"dealt": "没有"})
+    assert "handled" in shown_items(definition, {"dealt": "有"})
+
+
+def test_an_answer_left_on_a_hidden_item_cannot_open_a_branch(definition):
+    stale = {"dealt": "没有", "handled": "不满意"}
+    assert "followup" not in shown_items(definition, stale)
+    assert clean_answers(definition, {**stale, "followup": "满意"}) == {"dealt": "没有"}
+
+
+def test_a_complete_answer_set_has_no_problems(definition):
+    assert answer_problems(definition, COMPLETE) == {}
+
+
+def test_a_required_shown_item_must_be_answered_but_dont_know_is_an_answer(definition):
+    answers = {**COMPLETE, "dealt": "有"}
+    assert answer_problems(definition, answers) == {"handled": "请回答这道题"}
+    assert answer_problems(definition, {**answers, "handled": "不了解"}) == {}
+
+
+@pytest.mark.parametrize(
+    ("item_id", "value", "message"),
+    [
+        ("dealt", "也许", "请从选项中选择一项"),
+        ("styles", ["拖拉", "以上都没有"], "“以上都没有”不能与其他选项同时选择"),
+        ("styles", ["拖拉", "推诿", "敷衍"], "最多选择 2 项"),
+        ("styles", ["跑调"], "请从选项中选择"),
+        ("age", 17, "请填写 18–120 之间的数"),
+        ("age", 30.5, "请填写 18–120 之间的整数"),
+        ("age", "三十", "请填写 18–120 之间的整数"),
+        ("age", True, "请填写 18–120 之间的整数"),
+        ("grades", {"德": "优秀"}, "请为“廉”选择等次"),
+        ("grades", {"德": "优秀", "勤": "称职"}, "请逐项选择等次"),
+        ("note", "太长了太长了", "不能超过 5 个字"),
+        ("nonexistent", "是", "问卷中没有这道题"),
+    ],
+)
+def test_invalid_answers_get_a_chinese_message(definition, item_id, value, message):
+    assert answer_problems(definition, {**COMPLETE, item_id: value}) == {item_id: message}
