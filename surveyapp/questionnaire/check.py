@@ -229,6 +229,14 @@ def _check_item(doc: Document, path: tuple, raw: dict, scales: dict) -> list[Pro
     if scale_name is not None and scale_name not in scales:
         return [doc.problem((*path, "scale"), f"题目 '{item_id}' 使用的量表 '{scale_name}' 未定义")]
     scale = scales.get(scale_name)
+    labels = [c["label"] for c in raw.get("choices") or (scale or {}).get("points", [])]
+    clashes = [label for label in raw.get("missing", []) if label in labels]
+    if clashes:
+        return [
+            doc.problem(
+                (*path, "missing"), f"题目 '{item_id}' 中 '{clashes[0]}' 既是选项又是缺失项"
+            )
+        ]
     if kind == "likert":
         return _check_likert(doc, path, item_id, scale_name, scale)
     if kind in ("single", "multiple"):

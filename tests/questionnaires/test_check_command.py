@@ -55,6 +55,7 @@ def check(*paths: str) -> tuple[int, list[str]]:
             "题目 'q2' 的维度 '政府请廉' 未在 scoring.dimensions 中定义",
         ),
         ("dimension_weights_not_one", 20, "维度权重之和为 0.9，应为 1"),
+        ("missing_label_is_also_a_choice", 21, "题目 'sex' 中 '不愿回答' 既是选项又是缺失项"),
     ],
 )
 def test_broken_questionnaire_is_reported_at_the_offending_line(name, line, message):
