@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import click
@@ -16,6 +17,7 @@ from surveyapp.demo import (
     QuestionnairesBroken,
     count_orgs,
     load_demo_county,
+    planted_effects,
 )
 from surveyapp.demo.county import DEMO_USERNAMES
 from surveyapp.extensions import db
@@ -72,6 +74,14 @@ def load_command(seed: int, size: str, if_empty: bool) -> None:
         raise CliError(f"问卷文件未通过检查，演示县未载入：{error}") from None
     db.session.commit()
     click.echo(f"{summary.describe()}；用时 {time.perf_counter() - started:.1f} 秒。")
+
+
+@demo_cli.command("planted", with_appcontext=False)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
+@click.option("--size", type=click.Choice(SIZES), default="small", show_default=True)
+def planted_command(seed: int, size: str) -> None:
+    """以 JSON 输出演示县埋设的真实效应（供核对指数结果）。"""
+    click.echo(json.dumps(planted_effects(seed, size).to_dict(), ensure_ascii=False, indent=2))
 
 
 @demo_cli.command("logins")

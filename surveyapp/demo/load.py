@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from surveyapp.demo.county import write_county
 from surveyapp.demo.plan import PlantedEffects, plan_county
 from surveyapp.demo.waves import stored_instruments, write_waves
-from surveyapp.models import Org
+from surveyapp.models import AuditEntry, Org
 
 
 class CountyNotEmpty(ValueError):
@@ -92,6 +92,14 @@ def load_demo_county(
     versions = stored_instruments(session, questionnaires_dir)
     ids = write_county(session, plan)
     waves = write_waves(session, plan, ids, versions)
+    session.add(
+        AuditEntry(
+            action="demo.load",
+            target_type="org",
+            target=plan.code,
+            detail={"seed": seed, "size": size},
+        )
+    )
     session.flush()
     return DemoSummary(
         seed=seed,

@@ -14,6 +14,7 @@ from sqlalchemy import orm
 from surveyapp.demo import SIZES, CountyNotEmpty, load_demo_county, planted_effects
 from surveyapp.models import (
     AdminCount,
+    AuditEntry,
     Base,
     Household,
     Org,
@@ -300,3 +301,16 @@ def test_tiny_samples_get_only_a_handful_of_citizen_responses(db: Any, demo_coun
     for (_, code), n in counts.items():
         if code in demo_county.effects.tiny_samples:
             assert n < 10
+
+
+def test_planted_prints_the_truth_as_json(runner: Any) -> None:
+    result = runner.invoke(args=["demo", "planted", "--seed", "1", "--size", "small"])
+    assert result.exit_code == 0
+    truth = planted_effects(1, "small").to_dict()
+    as_json = {k: list(v) if isinstance(v, tuple) else v for k, v in truth.items()}
+    assert json.loads(result.output) == as_json
+
+
+def test_loading_the_demo_county_is_recorded_in_the_audit_log(db: Any) -> None:
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "demo.load"))
+    assert entry is not None and entry.detail == {"seed": 1, "size": "small"}
