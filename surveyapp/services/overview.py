@@ -61,13 +61,13 @@ def list_waves(org_ids: set[int] | None = None, *, status: WaveStatus | None = N
     query = sa.select(Wave, QuestionnaireVersion).join(Wave.questionnaire_version)
     if status is not None:
         query = query.where(Wave.status == status)
-    if audience is not None:
-        query = query.where(QuestionnaireVersion.audience == audience)
     counts = _response_counts(org_ids)
     return [
         WaveRow(w.code, w.name, f"{q.title}（{q.version}）", q.audience, w.status, w.starts_on,
                 w.ends_on, counts.get(w.id, 0))
         for w, q in db.session.execute(query.order_by(Wave.starts_on.desc(), Wave.code))
+        # One instrument may serve several audiences (members and residents rate a branch).
+        if audience is None or audience in q.definition.get("audience", [])
     ]
 
 
