@@ -2,6 +2,16 @@
 
 from surveyapp.models.audit import AuditEntry
 from surveyapp.models.base import Base
+from surveyapp.models.collection import (
+    DurationSample,
+    Draft,
+    Eligibility,
+    Outcome,
+    Participation,
+    RecentSubmission,
+    SampledHousehold,
+    SubmittedBrowser,
+)
 from surveyapp.models.counts import AdminCount, CountKind
 from surveyapp.models.org import (
     TOWNSHIP_KINDS,
@@ -18,6 +28,8 @@ from surveyapp.models.user import Role, User
 from surveyapp.models.wave import Invitation, Wave, WaveStatus
 
 __all__ = [
+    "DurationSample", "Draft", "Eligibility", "Outcome", "Participation", "RecentSubmission",
+    "SampledHousehold", "SubmittedBrowser",
     "AdminCount", "AuditEntry", "Base", "CountKind", "DurationBucket", "GridBranch",
     "Household", "Invitation", "MemberStatus", "Mode", "Org", "OrgKind", "Person",
     "PopulationCell", "QuestionnaireVersion", "Recruitment", "Response", "Role", "TOWNSHIP_KINDS",
