@@ -35,8 +35,8 @@ class Respondent:
     """What decides a respondent's answers: a latent score and who they are."""
 
     latent: float  # 0–100: how well they rate what the form asks about
-    age: int
-    sex: str
+    age: int | None = None  # None for account holders, whose forms ask no demographics
+    sex: str | None = None
     careless: bool = False  # answered too fast: choices at random
     straightline: bool = False  # every rating item at the top point
 
@@ -165,6 +165,8 @@ def match_demographic(labels: list[str], who: Respondent) -> str | None:
     for label in labels:
         if label in ("男", "女") and label == who.sex:
             return label
+    if who.age is None:
+        return None
     for label in labels:
         bounds = [int(n) for n in _NUMBERS.findall(label)]
         if len(bounds) == 2 and bounds[0] <= who.age <= bounds[1]:

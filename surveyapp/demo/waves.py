@@ -366,11 +366,7 @@ def _annual(
     recruitment: Recruitment,
 ) -> Iterator[dict]:
     for org_id, link, latent in respondents:
-        who = Respondent(
-            float(np.clip(latent + ctx.rng.normal(0, 8), 0, 100)),
-            int(ctx.rng.integers(25, 70)),
-            "男",
-        )
+        who = Respondent(float(np.clip(latent + ctx.rng.normal(0, 8), 0, 100)))
         yield ctx.row(
             org_id,
             ctx.generator.answer(ctx.rng, who),
