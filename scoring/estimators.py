@@ -617,15 +617,22 @@ def _publish(
 
 
 def _logit_se(domains: DomainEstimates) -> np.ndarray:
+    """Standard error of logit(p): from the replicates' logits when there are replicates.
+
+    A replicate share of exactly 0 or 1 has no finite logit (R's ``svyglm`` would report a
+    huge, unconverged coefficient instead); the delta method ``se / (p (1 - p))`` on the
+    replicate SE then stands in for that domain.
+    """
     p = domains.estimate
     with np.errstate(divide="ignore", invalid="ignore"):
+        delta = domains.se() / (p * (1 - p))
         if domains.replicate_estimates is None:
-            return domains.se() / (p * (1 - p))
+            return delta
         logits = special.logit(domains.replicate_estimates)
-        reps = domains.replicates
-        return np.array(
-            [
-                math.sqrt(max(replicate_covariance(logits[:, [j]], reps)[0, 0], 0.0))
-                for j in range(len(p))
-            ]
-        )
+    result = delta.copy()
+    for j in range(len(p)):
+        column = logits[:, j]
+        if np.isfinite(column[~np.isnan(column)]).all():
+            variance = replicate_covariance(column[:, None], domains.replicates)[0, 0]
+            result[j] = math.sqrt(max(variance, 0.0))
+    return result

@@ -69,6 +69,12 @@ def share_interval(
     alpha = 1 - confidence_level
     if se == 0:
         return _clopper_pearson(p * n, n, alpha)
+    low, high = _interval(p, se, df, alpha, method, n, logit_se, domain_df)
+    # Transforming back and forth can move an end past p by a rounding error.
+    return min(low, p), max(high, p)
+
+
+def _interval(p, se, df, alpha, method, n, logit_se, domain_df):
     if method == "wald":
         half = stats.t.ppf(1 - alpha / 2, df) * se
         return max(p - half, 0.0), min(p + half, 1.0)

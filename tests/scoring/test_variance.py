@@ -144,3 +144,19 @@ def test_a_design_without_degrees_of_freedom_gives_no_interval():
     design = Design({"y": [1.0, 2.0], "v": ["a", "a"]}, clusters="v", lonely_psu="certainty")
     e = mean(design, "y")
     assert e.df == 0 and math.isnan(e.ci.low) and math.isnan(e.ci.high)
+
+
+def test_a_replicate_share_of_one_does_not_collapse_the_logit_interval():
+    # Deleting village a leaves only answers of 1: that replicate has no finite logit, so the
+    # logit SE falls back to the delta method on the replicate SE instead of dropping it.
+    columns = {
+        "t": np.array(["T"] * 3),
+        "v": np.array(["a", "a", "b"]),
+        "w": np.array([3.311, 18.999, 6.581]),
+        "y": np.array([0.0, 1, 1]),
+    }
+    design = Design(columns, weights="w", strata="t", clusters="v")
+    share = proportion(design, "y", method="logit", variance="jkn", confidence_level=0.5)
+    assert share.se > 0
+    assert share.logit_se == pytest.approx(share.se / (share.estimate * (1 - share.estimate)))
+    assert 0 < share.ci.low < share.estimate < share.ci.high < 1
