@@ -51,5 +51,6 @@ def config_from_env(instance_path: str, environ: dict[str, str] | None = None) -
         ),
         "MIN_CELL_SIZE": int(env.get("MIN_CELL_SIZE", "5")),
         "REDIS_URL": env.get("REDIS_URL"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "WTF_CSRF_TIME_LIMIT": None,
     }
