@@ -16,7 +16,7 @@ TEST_DEBS := chromium poppler-utils r-cran-survey r-cran-jsonlite
 
 run: setup
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask demo load --if-empty --size full
 	$(BIN)/flask demo logins
 ifeq ($(DEBUG),1)
 	$(BIN)/flask --debug run --host $(HOST) --port $(PORT)
