@@ -314,3 +314,30 @@ def test_planted_prints_the_truth_as_json(runner: Any) -> None:
 def test_loading_the_demo_county_is_recorded_in_the_audit_log(db: Any) -> None:
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "demo.load"))
     assert entry is not None and entry.detail == {"seed": 1, "size": "small"}
+
+
+def test_the_demo_county_is_the_same_on_every_database(db: Any, tmp_path: Any) -> None:
+    with fresh_session(tmp_path, "reference.db") as session:
+        load_demo_county(session, seed=1, size="small")
+        reference = digest(session)
+    assert digest(db.session) == reference
+
+
+def test_demo_answers_skip_every_item_whose_show_if_is_false(db: Any) -> None:
+    from surveyapp.questionnaire import show_if
+    from surveyapp.questionnaire.definition import iter_items
+
+    checked = 0
+    for r in db.session.scalars(sa.select(Response)):
+        for item in iter_items(r.questionnaire_version.definition):
+            if item["show_if"] and item["id"] in r.answers:
+                assert show_if.evaluate(show_if.parse(item["show_if"]), r.answers)
+                checked += 1
+    assert checked
+
+
+def test_only_named_instruments_store_who_answered(db: Any) -> None:
+    for r in db.session.scalars(sa.select(Response)):
+        named = not r.questionnaire_version.definition.get("anonymous", True)
+        assert r.is_anonymous is not named
+        assert (r.respondent_person_id is not None) is named
