@@ -23,6 +23,7 @@ from surveyapp.models.org import (
 )
 from surveyapp.models.people import GridBranch, Household, MemberStatus, Person, Team
 from surveyapp.models.questionnaire import QuestionnaireVersion
+from surveyapp.models.receipt import SubmissionReceipt
 from surveyapp.models.response import DurationBucket, Mode, Recruitment, Response
 from surveyapp.models.user import Role, User
 from surveyapp.models.wave import Invitation, Wave, WaveStatus
@@ -33,5 +34,5 @@ __all__ = [
     "AdminCount", "AuditEntry", "Base", "CountKind", "DurationBucket", "GridBranch",
     "Household", "Invitation", "MemberStatus", "Mode", "Org", "OrgKind", "Person",
     "PopulationCell", "QuestionnaireVersion", "Recruitment", "Response", "Role", "TOWNSHIP_KINDS",
-    "Team", "UNIT_KINDS", "User", "VILLAGE_KINDS", "Wave", "WaveStatus",
+    "SubmissionReceipt", "Team", "UNIT_KINDS", "User", "VILLAGE_KINDS", "Wave", "WaveStatus",
 ]
