@@ -8,9 +8,10 @@ export FLASK_APP := surveyapp
 
 # What the product needs at run time: WeasyPrint's text stack and Chinese fonts.
 RUN_DEBS  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-noto-cjk
-# What only the tests need: a real browser, PDF inspection, and R's survey package as the
-# reference the statistics are checked against.
-TEST_DEBS := chromium poppler-utils r-cran-survey r-cran-jsonlite
+# What only the tests need: a real browser and PDF inspection.
+TEST_DEBS := chromium poppler-utils
+# What the benchmarks need besides: R's survey package, timed against ours on the same data.
+BENCH_DEBS := r-base-core r-cran-survey r-cran-jsonlite
 
 .PHONY: run test bench setup setup-dev debs debs-test translations messages lint clean
 
@@ -28,6 +29,7 @@ test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup-dev
+	@scripts/debian-packages.sh $(BENCH_DEBS)
 	$(BIN)/python bench/estimate.py
 
 setup: debs $(VENV)/.installed translations
