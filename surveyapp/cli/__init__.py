@@ -56,6 +56,8 @@ def fail(message: str) -> NoReturn:
 def register_cli(app: Any) -> None:
     from surveyapp.cli.demo import demo_cli
     from surveyapp.cli.questionnaires import questionnaires_cli
+    from surveyapp.cli.waves import waves_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(questionnaires_cli)
+    app.cli.add_command(waves_cli)
