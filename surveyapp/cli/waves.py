@@ -109,7 +109,7 @@ def sample_command(wave_code: str, per_village: int | None, seed: int, replace: 
                       "inclusion_probability"])
     for d in draws:
         out_csv.writerow([d.township, d.code, d.name, d.households, d.drawn,
-                          f"{d.inclusion_probability:.6f}"])
+                          f"{d.inclusion_probability:.10g}"])
     if folder is not None:
         sheets = sampling.write_call_sheets(wave, folder)
         click.echo(f"已生成 {len(sheets)} 份访问名单，保存在 {folder}", err=True)
