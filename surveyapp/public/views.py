@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import secrets
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from surveyapp.models import Draft
+from surveyapp.public import bp
+from surveyapp.public.runner import (
+    BROWSER_COOKIE,
+    DRAFT_COOKIE,
+    RESUME_COOKIE,
+    draft_path,
+    form_redirect,
+    render_section,
+    set_cookie,
+)
+from surveyapp.services import submissions
+from surveyapp.services.forms import build_section_form
+
+BROWSER_COOKIE_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
+
+
+def notice(title: str, message: str, status: int) -> tuple[str, int]:
+    return render_template("public/notice.html", title=title, message=message), status
+
+
+def unknown_link() -> tuple[str, int]:
+    return notice(_("链接无效"), _("没有找到这个调查或村（社区），请核对二维码或链接。"), 404)
+
+
+def wave_closed() -> tuple[str, int]:
+    return notice(_("调查未开放"), _("本次调查目前没有开放，感谢您的关注。"), 200)
+
+
+def already_answered() -> tuple[str, int]:
+    return notice(_("您已参与"), _("您已经参与过本次调查，每人只需填写一次。感谢您的支持！"), 200)
+
+
+def draft_missing() -> tuple[str, int]:
+    return notice(_("问卷已失效"),
+                  _("没有找到您的答卷，可能已超过 7 天或链接有误。请重新打开调查链接作答。"), 400)
+
+
+def thanks(next_url: str | None = None) -> WerkzeugResponse:
+    page = render_template("public/thanks.html", next_url=next_url)
+    response = WerkzeugResponse(page, 200, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/s/<wave_code>/<village_code>", methods=["GET", "POST"])
+def start(wave_code: str, village_code: str) -> object:
+    try:
+        wave, village = submissions.find_public_link(wave_code, village_code)
+    except submissions.UnknownWaveOrOrg:
+        return unknown_link()
+    except submissions.WaveNotOpen:
+        return wave_closed()
+    draft = submissions.find_draft(request.cookies.get(RESUME_COOKIE, ""))
+    if draft is not None and (draft.wave_id, draft.org_id) == (wave.id, village.id):
+        return redirect(url_for("public.section", draft_id=draft.id, section=draft.section))
+    browser_key = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(24)
+    if submissions.has_browser_answered(wave, village, browser_key):
+        return already_answered()
+    if request.method == "POST":
+        try:
+            draft, key = submissions.begin_poster_draft(wave, village, browser_key)
+        except submissions.AlreadySubmitted:
+            return already_answered()
+        response = form_redirect(draft, key, resume_path=request.path)
+    else:
+        page = render_template("public/start.html", wave=wave, village=village,
+                               definition=wave.questionnaire_version.definition)
+        response = WerkzeugResponse(page, 200, content_type="text/html; charset=utf-8")
+    set_cookie(response, BROWSER_COOKIE, browser_key, "/", BROWSER_COOKIE_AGE)
+    return response
+
+
+@bp.route("/f/<int:draft_id>")
+def resume(draft_id: int) -> object:
+    draft = _draft(draft_id)
+    if draft is None:
+        return _gone()
+    return redirect(url_for("public.section", draft_id=draft.id, section=draft.section))
+
+
+@bp.route("/f/<int:draft_id>/<int:section>", methods=["GET", "POST"])
+def section(draft_id: int, section: int) -> object:
+    draft = _draft(draft_id)
+    if draft is None:
+        return _gone()
+    definition = submissions.draft_definition(draft)
+    if not 0 <= section < len(definition["sections"]):
+        return notice(_("请求有误"), _("没有这一页。"), 400)
+    if section > draft.section:
+        return redirect(url_for("public.section", draft_id=draft_id, section=draft.section))
+    if request.method == "GET":
+        return render_section(definition, section, draft.answers, action=request.path)
+    return _post_section(draft, definition, section)
+
+
+def _post_section(draft: Draft, definition: dict, section: int) -> object:
+    key, draft_id = request.cookies.get(DRAFT_COOKIE, ""), draft.id
+    try:
+        result = submissions.record_section(draft, section, request.form)
+    except submissions.DraftNotFound:
+        return _gone()
+    if request.form.get("action") == "back":
+        target = submissions.previous_shown(definition, section, draft.answers)
+        return redirect(url_for("public.section", draft_id=draft_id, section=target))
+    if result.errors:
+        form = build_section_form(definition, section, formdata=request.form)
+        return render_section(definition, section, draft.answers, form=form,
+                              errors=result.errors, action=request.path, status=400)
+    if result.next_section < len(definition["sections"]):
+        return redirect(url_for("public.section", draft_id=draft_id, section=result.next_section))
+    return _submit(key, draft_id)
+
+
+def _submit(key: str, draft_id: int) -> object:
+    try:
+        submissions.submit(key)
+    except submissions.DraftAlreadySubmitted as done:
+        return thanks(done.next_url)
+    except submissions.DraftNotFound:
+        return draft_missing()
+    except submissions.WaveNotOpen:
+        return wave_closed()
+    except submissions.AlreadySubmitted:
+        return already_answered()
+    except submissions.AnswersIncomplete as problem:
+        return redirect(url_for("public.section", draft_id=draft_id, section=problem.section))
+    receipt = submissions.find_receipt(key)
+    response = thanks(receipt.next_url if receipt else None)
+    response.delete_cookie(DRAFT_COOKIE, path=draft_path(draft_id))
+    return response
+
+
+def _draft(draft_id: int) -> Draft | None:
+    """The draft in this page's cookie, when it is the draft the URL names."""
+    draft = submissions.find_draft(request.cookies.get(DRAFT_COOKIE, ""))
+    return draft if draft is not None and draft.id == draft_id else None
+
+
+def _gone() -> object:
+    receipt = submissions.find_receipt(request.cookies.get(DRAFT_COOKIE, ""))
+    if receipt is not None:
+        return thanks(receipt.next_url)
+    return draft_missing()

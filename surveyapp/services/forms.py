@@ -1,0 +1,183 @@
+"""WTForms classes built per section from a questionnaire's normalised definition.
+
+The definition is the single source: no item id appears in Python. Each item becomes a field
+named ``q_<item id>`` (the prefix keeps ids such as ``data`` clear of WTForms' own attributes):
+
+- likert, single, quiz, ballot: a radio list of the choices followed by the ``missing`` labels;
+- ballot with aspects: one radio list per aspect (``q_<id>-a0``, ``q_<id>-a1`` …);
+- multiple: checkboxes; number: a text box read as a number here; texts: a text box.
+
+Fields carry no WTForms validators: every rule (required, ranges, choices, show_if) is checked
+by ``surveyapp.questionnaire.answers``, which the submission service shares, so a page and the
+final check never disagree and every message is the same Chinese text. Flask-WTF supplies the
+CSRF token of each rendered form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, FormField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.core import Field
+
+from surveyapp.questionnaire import show_if
+
+FIELD_PREFIX = "q_"
+SINGLE_CHOICE_TYPES = ("likert", "single", "quiz", "ballot")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """What a template needs to draw one item: the item, its field and its show_if rule."""
+
+    item: dict
+    field: Field
+    show_if: list | None  # the rule as JSON for form.js, or None
+    hidden: bool  # hidden by show_if for the answers so far
+    error: str | None
+
+
+def field_name(item_id: str) -> str:
+    return FIELD_PREFIX + item_id
+
+
+def section_form_class(definition: dict, index: int) -> type[FlaskForm]:
+    """A FlaskForm subclass with one field per item of section ``index``."""
+    section = definition["sections"][index]
+    fields = {field_name(item["id"]): _field(item) for item in section["items"]}
+    return type(f"Section{index}Form", (FlaskForm,), fields)
+
+
+def build_section_form(
+    definition: dict,
+    index: int,
+    *,
+    answers: dict[str, Any] | None = None,
+    formdata: MultiDict | None = None,
+    csrf: bool = True,
+) -> FlaskForm:
+    """The form of section ``index``, filled from ``formdata`` or else from stored ``answers``.
+
+    ``csrf=False`` is for services reading a form that the app-wide CSRFProtect has already
+    checked, and for previews that never post.
+    """
+    form_class = section_form_class(definition, index)
+    data = _form_data(definition["sections"][index], answers or {})
+    meta = {"csrf": csrf}
+    if formdata is not None:
+        return form_class(formdata=formdata, meta=meta)
+    return form_class(formdata=None, data=data, meta=meta)
+
+
+def read_answers(definition: dict, index: int, form: Form) -> tuple[dict[str, Any], dict[str, str]]:
+    """The answers given on the form (None where left empty) and messages for entries that are
+    not even of the right kind (a number box holding letters)."""
+    answers: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for item in definition["sections"][index]["items"]:
+        field = form[field_name(item["id"])]
+        value, problem = _read(item, field)
+        answers[item["id"]] = value
+        if problem:
+            problems[item["id"]] = problem
+    return answers, problems
+
+
+def item_views(
+    definition: dict, index: int, form: Form, shown: set[str], errors: dict[str, str]
+) -> list[ItemView]:
+    return [
+        ItemView(
+            item=item,
+            field=form[field_name(item["id"])],
+            show_if=show_if_json(item["show_if"]) if item["show_if"] else None,
+            hidden=item["id"] not in shown,
+            error=errors.get(item["id"]),
+        )
+        for item in definition["sections"][index]["items"]
+    ]
+
+
+def show_if_json(source: str) -> list:
+    """A ``show_if`` rule as nested lists that form.js evaluates exactly as the server does."""
+    return _node_json(show_if.parse(source))
+
+
+def _node_json(node: show_if.Node) -> list:
+    if isinstance(node, show_if.Or):
+        return ["or", [_node_json(n) for n in node.operands]]
+    if isinstance(node, show_if.And):
+        return ["and", [_node_json(n) for n in node.operands]]
+    if isinstance(node, show_if.Not):
+        return ["not", _node_json(node.operand)]
+    if isinstance(node, show_if.Contains):
+        return ["contains", node.item, node.value]
+    if isinstance(node, show_if.In):
+        return ["in", node.item, list(node.values), node.negated]
+    return ["cmp", node.item, node.op, node.value]
+
+
+def labels(item: dict) -> list[str]:
+    return [choice["label"] for choice in item.get("choices", [])] + item.get("missing", [])
+
+
+def _field(item: dict) -> Any:
+    kind = item["type"]
+    choices = [(label, label) for label in labels(item)]
+    if kind == "ballot" and item.get("aspects"):
+        aspects = {
+            f"a{k}": RadioField(aspect, choices=choices, validate_choice=False)
+            for k, aspect in enumerate(item["aspects"])
+        }
+        return FormField(type("AspectsForm", (Form,), aspects), label=item["text"])
+    if kind in SINGLE_CHOICE_TYPES:
+        return RadioField(item["text"], choices=choices, validate_choice=False)
+    if kind == "multiple":
+        return SelectMultipleField(item["text"], choices=choices, validate_choice=False)
+    if kind == "long_text":
+        return TextAreaField(item["text"])
+    return StringField(item["text"])
+
+
+def _form_data(section: dict, answers: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for item in section["items"]:
+        value = answers.get(item["id"])
+        if value is None:
+            continue
+        if item["type"] == "ballot" and item.get("aspects"):
+            value = {f"a{k}": value.get(a) for k, a in enumerate(item["aspects"])}
+        elif item["type"] == "number":
+            value = _number_text(value)
+        data[field_name(item["id"])] = value
+    return data
+
+
+def _number_text(value: float | int) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _read(item: dict, field: Field) -> tuple[Any, str | None]:
+    kind = item["type"]
+    if kind == "ballot" and item.get("aspects"):
+        grades = {a: field[f"a{k}"].data for k, a in enumerate(item["aspects"])}
+        grades = {a: g for a, g in grades.items() if g}
+        return grades or None, None
+    if kind in SINGLE_CHOICE_TYPES:
+        return field.data or None, None
+    if kind == "multiple":
+        return list(field.data or []) or None, None
+    text = (field.data or "").strip()
+    if kind != "number":
+        return text or None, None
+    if not text:
+        return None, None
+    if not _NUMBER.match(text):
+        return None, "请填写数字"
+    number = float(text)
+    return (int(number) if number.is_integer() else number), None

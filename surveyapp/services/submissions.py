@@ -1,0 +1,504 @@
+"""Drafts and submissions: from a first page to one stored, anonymous response.
+
+Every entry point (a village's poster link, an interviewer's drawn household, a household's
+slip, a signed-in cadre or member) calls ``begin_draft`` with a ``context`` saying how the
+respondent was recruited, then hands the browser to the form runner in ``surveyapp.public``.
+The runner saves each page with ``save_section`` and ends with ``submit``.
+
+Context keys (kept in ``Draft.context``, deleted with the draft):
+
+- ``recruitment`` (``Recruitment`` value, default "poster"), ``mode`` (``Mode``, default "self");
+- ``weight`` (drawn households), ``sampled_household_id`` (its outcome becomes complete);
+- ``invitation_id`` (the slip is used up on submission), ``person_id`` (a signed-in respondent:
+  a Participation row is written, and for a named instrument the response names them);
+- ``subject_person_id``, ``subject_org_id`` (whom the questionnaire rates);
+- ``browser_hash`` (set by ``begin_poster_draft``: one response per browser and village);
+- ``next_url`` (where the thank-you page links back to).
+
+Storage rules:
+
+- The response holds no IP, browser header, account, cookie value or time: the day only
+  (``submitted_on``, the date in ``BABEL_DEFAULT_TIMEZONE``, Asia/Shanghai) and a coarse
+  duration bucket computed from ``Draft.started_at``, which is deleted with the draft.
+- ``submit`` is one transaction whose first statement deletes the draft (``DELETE …
+  RETURNING``). That claims the draft: on SQLite the write lock is taken at once, so concurrent
+  writers queue on the busy timeout instead of failing on a stale read snapshot; on PostgreSQL a
+  second request for the same draft waits on the row and then finds it gone.
+- A retried submit (double tap) finds a ``SubmissionReceipt`` under the same key hash for an
+  hour and raises ``DraftAlreadySubmitted``; the runner shows the thank-you page again.
+- Quality flags never block or delete: too fast (under ``TOO_FAST_SHARE`` of the median of
+  recent ``DurationSample`` seconds, once ``TOO_FAST_MIN_SAMPLES`` exist), straight-lining (at
+  least ``STRAIGHTLINE_MIN_ITEMS`` likert answers, all at the same scale position), burst (the
+  ``BURST_COUNT``-th or later poster submission for one village within ``BURST_WINDOW_SECONDS``;
+  older ``RecentSubmission`` rows are pruned on every submission).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+
+from surveyapp.extensions import db
+from surveyapp.models import (
+    VILLAGE_KINDS,
+    Draft,
+    DurationBucket,
+    DurationSample,
+    Invitation,
+    Mode,
+    Org,
+    Outcome,
+    Participation,
+    Person,
+    RecentSubmission,
+    Recruitment,
+    Response,
+    SampledHousehold,
+    SubmissionReceipt,
+    SubmittedBrowser,
+    Wave,
+    WaveStatus,
+)
+from surveyapp.models.base import utcnow
+from surveyapp.questionnaire.answers import answer_problems, clean_answers, shown_items
+from surveyapp.services.forms import build_section_form, read_answers
+
+DRAFT_LIFETIME = timedelta(days=7)
+RECEIPT_LIFETIME = timedelta(hours=1)
+DEFAULTS = {
+    "TOO_FAST_SHARE": 1 / 3,
+    "TOO_FAST_MIN_SAMPLES": 10,
+    "DURATION_SAMPLES_FOR_MEDIAN": 200,
+    "STRAIGHTLINE_MIN_ITEMS": 6,
+    "BURST_COUNT": 10,
+    "BURST_WINDOW_SECONDS": 600,
+}
+BUCKETS = ((60, DurationBucket.UNDER_1M), (180, DurationBucket.M1_3),
+           (300, DurationBucket.M3_5), (600, DurationBucket.M5_10))
+NEWLY_SHOWN_REQUIRED = "请回答这道题"
+NEWLY_SHOWN_OPTIONAL = "根据您上面的回答新出现了这道题，可以选填，也可以留空"
+
+
+class WaveNotOpen(Exception):
+    """The wave is not taking answers (not opened yet, or closed)."""
+
+
+class UnknownWaveOrOrg(Exception):
+    """No such wave, no such organisation, or the organisation is not surveyed by the wave."""
+
+
+class AlreadySubmitted(Exception):
+    """This browser, person or invitation has already answered the wave."""
+
+
+class DraftNotFound(Exception):
+    """No live draft under this key: never made, expired, or tampered with."""
+
+
+class DraftAlreadySubmitted(Exception):
+    """This very draft was submitted a moment ago (a retried POST); show the thank-you again."""
+
+    def __init__(self, next_url: str | None) -> None:
+        super().__init__("draft already submitted")
+        self.next_url = next_url
+
+
+class AnswersIncomplete(Exception):
+    """Submitting found problems (item id -> Chinese message), first in ``section``."""
+
+    def __init__(self, problems: dict[str, str], section: int) -> None:
+        super().__init__(f"{len(problems)} answer problems")
+        self.problems = problems
+        self.section = section
+
+
+@dataclass(frozen=True, slots=True)
+class SectionResult:
+    errors: dict[str, str]
+    next_section: int  # where the respondent goes on from here
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def setting(name: str) -> Any:
+    return current_app.config.get(name, DEFAULTS[name])
+
+
+# --- starting -------------------------------------------------------------------------------
+
+
+def find_public_link(wave_code: str, village_code: str) -> tuple[Wave, Org]:
+    """The wave and village of a poster link ``/s/<wave>/<village>``.
+
+    Raises UnknownWaveOrOrg when either is unknown, the org is not a live village targeted by
+    the wave, or the questionnaire is not one citizens answer anonymously about no person;
+    WaveNotOpen when the wave is not open.
+    """
+    wave = db.session.scalar(sa.select(Wave).where(Wave.code == wave_code))
+    org = db.session.scalar(sa.select(Org).where(Org.code == village_code))
+    if wave is None or org is None or org.kind not in VILLAGE_KINDS or org.retired_at:
+        raise UnknownWaveOrOrg(f"{wave_code}/{village_code}")
+    definition = wave.questionnaire_version.definition
+    subject = definition.get("subject")
+    if "citizen" not in definition.get("audience", []) or (subject and subject["kind"] == "person"):
+        raise UnknownWaveOrOrg(f"{wave_code} is not a citizen questionnaire")
+    if not is_targeted(wave, org):
+        raise UnknownWaveOrOrg(f"{village_code} is not surveyed by {wave_code}")
+    if wave.status is not WaveStatus.OPEN:
+        raise WaveNotOpen(wave_code)
+    return wave, org
+
+
+def is_targeted(wave: Wave, org: Org) -> bool:
+    """Whether ``org`` is one of the wave's targets or lies below one."""
+    target_ids = {target.id for target in wave.targets}
+    node: Org | None = org
+    while node is not None:
+        if node.id in target_ids:
+            return True
+        node = node.parent
+    return False
+
+
+def has_browser_answered(wave: Wave, org: Org, browser_key: str) -> bool:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(SubmittedBrowser).where(
+            SubmittedBrowser.wave_id == wave.id,
+            SubmittedBrowser.org_id == org.id,
+            SubmittedBrowser.browser_hash == hash_key(browser_key),
+        )
+    ) > 0
+
+
+def begin_poster_draft(wave: Wave, org: Org, browser_key: str) -> tuple[Draft, str]:
+    """A citizen's draft from a poster link; AlreadySubmitted if this browser has answered."""
+    if has_browser_answered(wave, org, browser_key):
+        raise AlreadySubmitted(f"browser at {org.code}")
+    context: dict[str, Any] = {"recruitment": "poster", "mode": "self",
+                               "browser_hash": hash_key(browser_key)}
+    subject = wave.questionnaire_version.definition.get("subject")
+    if subject and subject["kind"] == "organisation":
+        context["subject_org_id"] = org.id
+    return begin_draft(wave, org, context=context)
+
+
+def begin_draft(wave: Wave, org: Org, *, context: dict | None = None) -> tuple[Draft, str]:
+    """A new draft for ``org`` in ``wave`` and its secret key (stored only as a hash).
+
+    Raises WaveNotOpen, UnknownWaveOrOrg (org not targeted by the wave), and ValueError for a
+    context naming an unknown recruitment or mode.
+    """
+    if wave.status is not WaveStatus.OPEN:
+        raise WaveNotOpen(wave.code)
+    if not is_targeted(wave, org):
+        raise UnknownWaveOrOrg(f"{org.code} is not surveyed by {wave.code}")
+    context = dict(context or {"recruitment": "poster", "mode": "self"})
+    context.setdefault("recruitment", "poster")
+    context.setdefault("mode", "self")
+    Recruitment(context["recruitment"])
+    Mode(context["mode"])
+    now = utcnow()
+    db.session.execute(sa.delete(Draft).where(Draft.expires_at < now))
+    key = secrets.token_urlsafe(32)
+    draft = Draft(key_hash=hash_key(key), wave_id=wave.id, org_id=org.id, answers={}, section=0,
+                  started_at=now, expires_at=now + DRAFT_LIFETIME, context=context)
+    db.session.add(draft)
+    db.session.commit()
+    return draft, key
+
+
+def find_draft(key: str) -> Draft | None:
+    """The live draft under ``key``; None when unknown or expired."""
+    if not key or len(key) > 200:
+        return None
+    draft = db.session.scalar(sa.select(Draft).where(Draft.key_hash == hash_key(key)))
+    if draft is None or draft.expires_at <= utcnow():
+        return None
+    return draft
+
+
+def find_receipt(key: str) -> SubmissionReceipt | None:
+    """The receipt of a draft submitted within the last hour under ``key``."""
+    if not key or len(key) > 200:
+        return None
+    return db.session.scalar(
+        sa.select(SubmissionReceipt).where(
+            SubmissionReceipt.key_hash == hash_key(key), SubmissionReceipt.expires_at > utcnow()
+        )
+    )
+
+
+def draft_definition(draft: Draft) -> dict:
+    wave = db.session.get(Wave, draft.wave_id)
+    return wave.questionnaire_version.definition
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+def save_section(draft: Draft, section_index: int, raw_form: MultiDict) -> dict[str, str]:
+    """Save the valid answers of one section; return item id -> Chinese message for the rest.
+
+    ``raw_form`` may hold ``_seen``: the ids of the items the respondent could see when
+    sending (form.js keeps it current). An item that a show_if opened on this very page and the
+    respondent has not seen yet is reported too, so a page without JavaScript shows it before
+    moving on. Raises DraftNotFound when the draft vanished meanwhile (submitted or expired).
+    """
+    return record_section(draft, section_index, raw_form).errors
+
+
+def record_section(draft: Draft, section_index: int, raw_form: MultiDict) -> SectionResult:
+    """``save_section`` that also says which section to show next."""
+    definition = draft_definition(draft)
+    sections = definition["sections"]
+    if not 0 <= section_index < len(sections):
+        raise DraftNotFound(f"section {section_index}")
+    form = build_section_form(definition, section_index, formdata=raw_form, csrf=False)
+    given, errors = read_answers(definition, section_index, form)
+    answers = {k: v for k, v in {**draft.answers, **given}.items() if v is not None}
+    section_ids = [item["id"] for item in sections[section_index]["items"]]
+    problems = answer_problems(definition, answers)
+    errors |= {item_id: problems[item_id] for item_id in section_ids if item_id in problems}
+    errors |= _unseen(definition, section_index, answers, raw_form.get("_seen"))
+    kept = {k: v for k, v in answers.items() if k not in errors}
+    next_section = section_index if errors else _next_shown(definition, section_index + 1, kept)
+    furthest = max(draft.section, min(next_section, len(sections) - 1))
+    updated = db.session.execute(
+        sa.update(Draft)
+        .where(Draft.id == draft.id, Draft.expires_at > utcnow())
+        .values(answers=kept, section=furthest)
+        .execution_options(synchronize_session=False)
+    )
+    if updated.rowcount == 0:
+        db.session.rollback()
+        raise DraftNotFound("draft gone while saving")
+    db.session.commit()
+    return SectionResult(errors, next_section)
+
+
+def shown_in_section(definition: dict, section_index: int, answers: dict[str, Any]) -> set[str]:
+    ids = {item["id"] for item in definition["sections"][section_index]["items"]}
+    return ids & set(shown_items(definition, answers))
+
+
+def _unseen(definition: dict, index: int, answers: dict, seen_field: str | None) -> dict:
+    if seen_field is None:
+        return {}
+    seen = set(seen_field.split(","))
+    items = {item["id"]: item for item in definition["sections"][index]["items"]}
+    return {
+        item_id: NEWLY_SHOWN_REQUIRED if items[item_id]["required"] else NEWLY_SHOWN_OPTIONAL
+        for item_id in shown_in_section(definition, index, answers)
+        if item_id not in seen and answers.get(item_id) is None
+    }
+
+
+def _next_shown(definition: dict, start: int, answers: dict) -> int:
+    """The first section from ``start`` with an item to show; the section count when none."""
+    for index in range(start, len(definition["sections"])):
+        if shown_in_section(definition, index, answers):
+            return index
+    return len(definition["sections"])
+
+
+def previous_shown(definition: dict, before: int, answers: dict) -> int:
+    for index in range(before - 1, -1, -1):
+        if shown_in_section(definition, index, answers):
+            return index
+    return 0
+
+
+def first_problem_section(definition: dict, problems: dict[str, str]) -> int:
+    for index, section in enumerate(definition["sections"]):
+        if any(item["id"] in problems for item in section["items"]):
+            return index
+    return 0
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+
+def submit(draft_key: str) -> Response:
+    """Store the draft as a response, atomically, and delete the draft.
+
+    Anything uncommitted in the session is rolled back first: the submission must begin its
+    own transaction with the claiming DELETE (see the module docstring).
+
+    Raises DraftAlreadySubmitted (a retry of a stored submission), DraftNotFound, WaveNotOpen,
+    AnswersIncomplete and AlreadySubmitted; nothing is stored when any is raised.
+    """
+    key_hash = hash_key(draft_key)
+    db.session.rollback()
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.delete(Draft)
+        .where(Draft.key_hash == key_hash)
+        .returning(Draft.wave_id, Draft.org_id, Draft.answers, Draft.started_at,
+                   Draft.expires_at, Draft.context)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None or claimed.expires_at <= now:
+        receipt = None if claimed else find_receipt(draft_key)
+        db.session.rollback()
+        if receipt is not None:
+            raise DraftAlreadySubmitted(receipt.next_url)
+        raise DraftNotFound("no live draft")
+    try:
+        response = _store(claimed, key_hash, now)
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise AlreadySubmitted("already answered") from error
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return response
+
+
+def _store(claimed: Any, key_hash: str, now: datetime) -> Response:
+    wave = db.session.get(Wave, claimed.wave_id)
+    if wave.status is not WaveStatus.OPEN:
+        raise WaveNotOpen(wave.code)
+    definition = wave.questionnaire_version.definition
+    answers = clean_answers(definition, claimed.answers or {})
+    problems = answer_problems(definition, answers)
+    if problems:
+        raise AnswersIncomplete(problems, first_problem_section(definition, problems))
+    context = claimed.context or {}
+    recruitment = Recruitment(context.get("recruitment", "poster"))
+    seconds = max(0, int((now - claimed.started_at).total_seconds()))
+    anonymous = bool(definition.get("anonymous", True))
+    person_id = context.get("person_id")
+    response = Response(
+        wave_id=wave.id,
+        questionnaire_version_id=wave.questionnaire_version_id,
+        org_id=claimed.org_id,
+        subject_person_id=context.get("subject_person_id"),
+        subject_org_id=context.get("subject_org_id"),
+        is_anonymous=anonymous,
+        respondent_person_id=None if anonymous else person_id,
+        answers=answers,
+        submitted_on=local_day(now),
+        duration_bucket=duration_bucket(seconds),
+        recruitment=recruitment,
+        mode=Mode(context.get("mode", "self")),
+        weight=context.get("weight"),
+        flag_too_fast=_is_too_fast(wave.id, seconds),
+        flag_straightline=is_straightline(definition, answers),
+        flag_burst=recruitment is Recruitment.POSTER and _is_burst(wave.id, claimed.org_id, now),
+    )
+    db.session.add(response)
+    db.session.add(DurationSample(wave_id=wave.id, seconds=seconds))
+    _record_side_effects(wave, claimed.org_id, context, now)
+    db.session.add(SubmissionReceipt(key_hash=key_hash, expires_at=now + RECEIPT_LIFETIME,
+                                     next_url=context.get("next_url")))
+    _prune(SubmissionReceipt, SubmissionReceipt.expires_at <= now)
+    return response
+
+
+def _record_side_effects(wave: Wave, org_id: int, context: dict, now: datetime) -> None:
+    """Rows kept apart from the response: the duplicate guard, participation, the slip, the
+    drawn household's outcome. A unique constraint refuses a second answer."""
+    if context.get("browser_hash"):
+        db.session.add(SubmittedBrowser(wave_id=wave.id, org_id=org_id,
+                                        browser_hash=context["browser_hash"]))
+    if context.get("person_id") is not None:
+        db.session.add(Participation(wave_id=wave.id, person_id=context["person_id"],
+                                     subject_key=subject_key(context)))
+    if context.get("invitation_id") is not None:
+        used = db.session.execute(
+            sa.update(Invitation)
+            .where(Invitation.id == context["invitation_id"], Invitation.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if used.rowcount == 0:
+            raise AlreadySubmitted("invitation already used")
+    if context.get("sampled_household_id") is not None:
+        db.session.execute(
+            sa.update(SampledHousehold)
+            .where(SampledHousehold.id == context["sampled_household_id"])
+            .values(outcome=Outcome.COMPLETE, outcome_on=local_day(now))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def subject_key(context: dict) -> str:
+    """Participation's subject: "person:<code>", "org:<code>" or "-"."""
+    if context.get("subject_person_id") is not None:
+        return "person:" + db.session.get(Person, context["subject_person_id"]).code
+    if context.get("subject_org_id") is not None:
+        return "org:" + db.session.get(Org, context["subject_org_id"]).code
+    return "-"
+
+
+def local_day(moment: datetime) -> date:
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return moment.astimezone(zone).date()
+
+
+def duration_bucket(seconds: int) -> DurationBucket:
+    for limit, bucket in BUCKETS:
+        if seconds < limit:
+            return bucket
+    return DurationBucket.OVER_10M
+
+
+def is_straightline(definition: dict, answers: dict[str, Any]) -> bool:
+    """At least STRAIGHTLINE_MIN_ITEMS likert answers (not "don't know"), all at one position."""
+    positions = []
+    for section in definition["sections"]:
+        for item in section["items"]:
+            labels = [choice["label"] for choice in item.get("choices", [])]
+            if item["type"] == "likert" and answers.get(item["id"]) in labels:
+                positions.append(labels.index(answers[item["id"]]))
+    return len(positions) >= setting("STRAIGHTLINE_MIN_ITEMS") and len(set(positions)) == 1
+
+
+def _is_too_fast(wave_id: int, seconds: int) -> bool:
+    recent = list(db.session.scalars(
+        sa.select(DurationSample.seconds)
+        .where(DurationSample.wave_id == wave_id)
+        .order_by(DurationSample.id.desc())
+        .limit(setting("DURATION_SAMPLES_FOR_MEDIAN"))
+    ))
+    if len(recent) < setting("TOO_FAST_MIN_SAMPLES"):
+        return False
+    return seconds < setting("TOO_FAST_SHARE") * statistics.median(recent)
+
+
+def _is_burst(wave_id: int, org_id: int, now: datetime) -> bool:
+    since = now - timedelta(seconds=setting("BURST_WINDOW_SECONDS"))
+    _prune(RecentSubmission, RecentSubmission.at < since)
+    earlier = db.session.scalar(
+        sa.select(sa.func.count()).select_from(RecentSubmission).where(
+            RecentSubmission.wave_id == wave_id,
+            RecentSubmission.org_id == org_id,
+            RecentSubmission.at >= since,
+        )
+    )
+    db.session.add(RecentSubmission(wave_id=wave_id, org_id=org_id, at=now))
+    return earlier + 1 >= setting("BURST_COUNT")
+
+
+def _prune(model: type, condition: Any) -> None:
+    # SKIP LOCKED: concurrent submissions pruning the same old rows must not wait on, or
+    # deadlock with, each other (PostgreSQL; SQLite has one writer and ignores the clause).
+    stale = sa.select(model.id).where(condition).limit(500).with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(stale))
+    if ids:
+        db.session.execute(sa.delete(model).where(model.id.in_(ids))
+                           .execution_options(synchronize_session=False))
