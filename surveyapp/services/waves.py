@@ -304,3 +304,12 @@ def progress(wave: Wave, visible: set[int] | None = None) -> list[VillageProgres
             )
         )
     return rows
+
+
+def target_choices() -> list[Org]:
+    """Organisations a wave can target: the county, townships and villages still in use."""
+    return list(
+        db.session.scalars(
+            sa.select(Org).where(Org.retired_at.is_(None)).order_by(Org.code)
+        )
+    )

@@ -15,10 +15,23 @@ import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 
 from surveyapp.models import Household, Invitation, SampledHousehold, Wave
+from surveyapp.services import waves
 from tests.services import require
+from tests.web.test_waves_admin import new_wave
 
-CITIZEN = "citizen_approval-2026-11"
-SLIPS = "household_rates_member-2025"
+DEMO_CITIZEN = "citizen_approval-2026-11"
+CITIZEN = "ca-test"  # a fresh wave: the demo's own waves may already hold a sample and slips
+SLIPS = "hh-test"
+
+
+@pytest.fixture(autouse=True)
+def fresh_waves(app: Any) -> None:
+    new_wave(CITIZEN)
+    new_wave(SLIPS, "household_rates_member")
+
+
+def wave_id(code: str) -> int:
+    return waves.get_wave(code).id
 
 
 def rows(output: str) -> list[dict[str, str]]:
@@ -33,7 +46,7 @@ def test_list_prints_every_wave_as_csv_with_its_response_count(runner: FlaskCliR
     assert list(listed[0]) == ["code", "questionnaire_id", "version", "status", "starts_on",
                                "ends_on", "responses"]
     assert len(listed) == db.session.scalar(sa.select(sa.func.count()).select_from(Wave))
-    citizen = next(r for r in listed if r["code"] == CITIZEN)
+    citizen = next(r for r in listed if r["code"] == DEMO_CITIZEN)
     assert citizen["questionnaire_id"] == "citizen_approval" and citizen["status"] == "open"
     assert int(citizen["responses"]) > 0
 
@@ -79,8 +92,9 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(runner: FlaskCliRunner, db: 
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SampledHousehold)) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+    for model in (SampledHousehold, Invitation):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
+            model.wave_id.in_(sa.select(Wave.id).where(Wave.code.in_([CITIZEN, SLIPS]))))) == 0
 
 
 def test_sample_draws_per_village_with_inclusion_probabilities(runner: FlaskCliRunner,
@@ -97,6 +111,7 @@ def test_sample_draws_per_village_with_inclusion_probabilities(runner: FlaskCliR
     stored = db.session.execute(
         sa.select(SampledHousehold.village_id, Household.village_id)
         .join(Household, Household.id == SampledHousehold.household_id)
+        .where(SampledHousehold.wave_id == wave_id(CITIZEN))
     ).all()
     assert len(stored) == 6 * 20 + 11
     assert all(a == b for a, b in stored)
@@ -105,8 +120,9 @@ def test_sample_draws_per_village_with_inclusion_probabilities(runner: FlaskCliR
 def test_the_same_seed_draws_the_same_households(runner: FlaskCliRunner, db: Any) -> None:
     def drawn() -> list[int]:
         return list(db.session.scalars(
-            sa.select(SampledHousehold.household_id).order_by(SampledHousehold.village_id,
-                                                              SampledHousehold.draw_order)))
+            sa.select(SampledHousehold.household_id)
+            .where(SampledHousehold.wave_id == wave_id(CITIZEN))
+            .order_by(SampledHousehold.village_id, SampledHousehold.draw_order)))
 
     runner.invoke(args=["waves", "sample", "--wave", CITIZEN, "--seed", "5"])
     first = drawn()
@@ -132,7 +148,8 @@ def test_a_sample_with_recorded_outcomes_is_never_redrawn(runner: FlaskCliRunner
     from surveyapp.models import Outcome
 
     runner.invoke(args=["waves", "sample", "--wave", CITIZEN, "--seed", "1"])
-    first = db.session.scalars(sa.select(SampledHousehold)).first()
+    first = db.session.scalars(
+        sa.select(SampledHousehold).where(SampledHousehold.wave_id == wave_id(CITIZEN))).first()
     first.outcome = Outcome.REFUSED
     db.session.commit()
     result = runner.invoke(args=["waves", "sample", "--wave", CITIZEN, "--seed", "2",
@@ -147,7 +164,8 @@ def test_tokens_print_one_slip_per_linked_household_and_store_only_hashes(
     slips = rows(result.stdout)
     assert slips and all(s["url"].startswith("http://127.0.0.1:5000/t/") for s in slips)
     tokens = [s["url"].rsplit("/", 1)[1] for s in slips]
-    hashes = set(db.session.scalars(sa.select(Invitation.token_hash)))
+    hashes = set(db.session.scalars(
+        sa.select(Invitation.token_hash).where(Invitation.wave_id == wave_id(SLIPS))))
     assert len(hashes) == len(slips)
     assert not hashes & set(tokens)
     again = runner.invoke(args=["waves", "tokens", "--wave", SLIPS, "--village", "QY01V02"])
@@ -196,7 +214,8 @@ def test_sample_prints_a_call_sheet_per_village_with_the_drawn_households(
     assert len(sheets) == 7
     first = db.session.execute(
         sa.select(Household).join(SampledHousehold, SampledHousehold.household_id == Household.id)
-        .where(SampledHousehold.draw_order == 1).order_by(Household.code)
+        .where(SampledHousehold.draw_order == 1, SampledHousehold.wave_id == wave_id(CITIZEN))
+        .order_by(Household.code)
     ).scalars().first()
     pdf = tmp_path / f"{CITIZEN}-{first.village.code}-calls.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
