@@ -12,7 +12,6 @@ from surveyapp.public.runner import (
     BROWSER_COOKIE,
     DRAFT_COOKIE,
     RESUME_COOKIE,
-    draft_path,
     form_redirect,
     render_section,
     set_cookie,
@@ -133,10 +132,9 @@ def _submit(key: str, draft_id: int) -> object:
         return already_answered()
     except submissions.AnswersIncomplete as problem:
         return redirect(url_for("public.section", draft_id=draft_id, section=problem.section))
+    # The draft cookie stays: a retried POST or a reload must find the receipt with it.
     receipt = submissions.find_receipt(key)
-    response = thanks(receipt.next_url if receipt else None)
-    response.delete_cookie(DRAFT_COOKIE, path=draft_path(draft_id))
-    return response
+    return thanks(receipt.next_url if receipt else None)
 
 
 def _draft(draft_id: int) -> Draft | None:

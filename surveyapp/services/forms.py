@@ -128,7 +128,7 @@ def labels(item: dict) -> list[str]:
 
 def _field(item: dict) -> Any:
     kind = item["type"]
-    choices = [(label, label) for label in labels(item)]
+    choices = labels(item)
     if kind == "ballot" and item.get("aspects"):
         aspects = {
             f"a{k}": RadioField(aspect, choices=choices, validate_choice=False)
