@@ -50,3 +50,4 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, admin_bp, assessor_bp, interviewer_bp, cadre_bp, member_bp):
         app.register_blueprint(bp)
     from surveyapp.public import bp as public_bp; app.register_blueprint(public_bp)  # noqa: E702
+    from surveyapp.invite import bp as invite_bp; app.register_blueprint(invite_bp)  # noqa: E702
