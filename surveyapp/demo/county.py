@@ -71,6 +71,7 @@ class CountyIds:
     cadres: dict[str, list[int]] = field(default_factory=dict)
     township_cadres: dict[str, list[int]] = field(default_factory=dict)  # leaders first
     person_row: dict[int, int] = field(default_factory=dict)  # id -> order of creation
+    person_code: dict[int, str] = field(default_factory=dict)
     # per household id, the member linked to it (党员联户)
     household_member: dict[int, int] = field(default_factory=dict)
     persons: int = 0
@@ -225,6 +226,9 @@ class _PeopleWriter:
         self.person_ids = bulk_insert(self.session, Person, self.rows)
         self.ids.persons = len(self.rows)
         self.ids.person_row = {pid: row for row, pid in enumerate(self.person_ids)}
+        self.ids.person_code = {
+            pid: r["code"] for r, pid in zip(self.rows, self.person_ids, strict=True)
+        }
         self.ids.party_members = sum(r["is_member"] for r in self.rows)
         township_of = {self.ids.org[t.code]: t.code for t in self.plan.townships}
         township_of |= {

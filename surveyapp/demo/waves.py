@@ -3,19 +3,22 @@
 Each instrument is matched to the people who answer it by its metadata alone (audience,
 subject kind and role, anonymity), never by its id, so a county's own files work as well:
 
-- citizens (no subject): two waves, a closed baseline and an open second wave, sampled per
-  village from drawn households and QR posters, anonymous, with planted village and
-  township effects, a few tiny samples, too-fast and straight-line answers and one burst;
+- citizens (no subject): two waves, a closed baseline and an open second wave. In every village
+  households are drawn from the roster (`SampledHousehold`, with interview outcomes; part of the
+  open wave's draw is still pending) and the completes answer with weight 1 / inclusion
+  probability; QR-poster answers come on top. Planted village and township effects, a few tiny
+  samples, too-fast and straight-line answers and one same-day burst;
 - everything else: one closed annual wave — households rate their linked member, members
   rate each other and their village organisation, township colleagues ballot on cadres,
-  cadres assess themselves, village secretaries self-check and rate their township.
+  cadres assess themselves, village secretaries self-check and rate their township. Who may
+  answer (`Eligibility`) and who did (`Participation`) are stored apart from the answers.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,10 +31,14 @@ from surveyapp.demo.county import CountyIds, bulk_insert
 from surveyapp.demo.plan import AGE_GROUPS, SEXES, CountyPlan, VillagePlan, rng_for
 from surveyapp.models import (
     DurationBucket,
+    Eligibility,
     Mode,
+    Outcome,
+    Participation,
     QuestionnaireVersion,
     Recruitment,
     Response,
+    SampledHousehold,
     Wave,
     WaveStatus,
 )
@@ -39,7 +46,13 @@ from surveyapp.models.wave import wave_target
 from surveyapp.questionnaire.check import DEFAULT_DIR, check_paths
 
 TARGET_COMPLETES = 40  # DOMAIN §9.2 sampling.citizen.target_completes
-POSTER_SHARE = 0.4
+HOUSEHOLDS_DRAWN = 50  # about 35 completes at the outcome shares below, plus poster answers
+POSTER_MEAN = 12
+# Interview outcomes of drawn households: complete, refused, not reached, not eligible.
+OUTCOMES = (Outcome.COMPLETE, Outcome.REFUSED, Outcome.NON_CONTACT, Outcome.INELIGIBLE)
+OUTCOME_SHARES = (0.7, 0.14, 0.13, 0.03)
+VISITED_SO_FAR = 0.6  # of an open wave's draw; the rest are still pending
+TURNOUT = 0.9  # account holders who answer the annual forms they may answer
 TOO_FAST_RATE = 0.02
 STRAIGHTLINE_RATE = 0.02
 BURST_SIZE = 25
@@ -122,6 +135,7 @@ def write_waves(
     written = WavesWritten()
     used, unused = [], []
     person_effects = rng_for(plan.seed, "person effects").normal(0, 8, ids.persons)
+    org_codes = {org_id: code for code, org_id in ids.org.items()}
     for version in versions:
         producer = _producer_for(version.definition)
         if producer is None:
@@ -140,15 +154,27 @@ def write_waves(
                 wave_id,
                 rng_for(plan.seed, f"responses/{version.questionnaire_id}/{index}"),
                 person_effects,
+                org_codes,
             )
             rows = list(producer(context))
-            if rows:
-                session.execute(insert(Response), rows)
+            _insert_all(session, Response, rows)
+            _insert_all(session, SampledHousehold, context.sampled)
+            _insert_all(session, Participation, context.participation)
+            _insert_all(
+                session,
+                Eligibility,
+                [{"wave_id": wave_id, "person_id": person} for person in context.eligible],
+            )
             written.waves += 1
             written.responses += len(rows)
         used.append(version.questionnaire_id)
     written.instruments, written.unused = tuple(used), tuple(unused)
     return written
+
+
+def _insert_all(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(model), rows)
 
 
 def _write_wave(
@@ -240,6 +266,18 @@ class _Context:
         return float(self.rng.lognormal(np.log(expected), 0.35))
 
     person_effects: np.ndarray  # by order of creation, so ids never change the draws
+    org_codes: dict[int, str]
+    sampled: list[dict[str, Any]] = field(default_factory=list)  # SampledHousehold rows
+    participation: list[dict[str, Any]] = field(default_factory=list)
+    eligible: dict[int, None] = field(default_factory=dict)  # person ids, in order met
+
+    def subject_key(self, rating: _Rating) -> str:
+        """As `Participation.subject_key`: person:<code>, org:<code>, or - for no subject."""
+        if rating.subject_person is not None:
+            return f"person:{self.ids.person_code[rating.subject_person]}"
+        if rating.subject_org is not None:
+            return f"org:{self.org_codes[rating.subject_org]}"
+        return "-"
 
     def person_latent(self, person_id: int, village_code: str | None, lift: float) -> float:
         effects = self.plan.effects
@@ -279,28 +317,58 @@ def _citizen_responses(ctx: _Context) -> Iterator[dict]:
     effects = ctx.plan.effects
     for township, village in ctx.plan.villages():
         mean = effects.village_mean(township.code, village.code, ctx.index)
-        n = _sample_size(ctx.rng, village, tiny_sample=village.code in effects.tiny_samples)
-        drawn = int(round(n * (1 - POSTER_SHARE)))
-        for k in range(n):
-            yield _citizen(
-                ctx, village, mean, poster=k >= drawn, weight=village.adults / max(1, drawn)
-            )
+        tiny_sample = village.code in effects.tiny_samples
+        yield from _interviews(ctx, village, mean, tiny_sample=tiny_sample)
+        for _ in range(_poster_count(ctx.rng, village, tiny_sample=tiny_sample)):
+            yield _citizen(ctx, village, mean, on=ctx.day(), weight=None)
         if village.code == effects.burst_village and ctx.index == 1:
             yield from _burst(ctx, village, mean)
 
 
-def _sample_size(rng: np.random.Generator, village: VillagePlan, *, tiny_sample: bool) -> int:
+def _poster_count(rng: np.random.Generator, village: VillagePlan, *, tiny_sample: bool) -> int:
     if tiny_sample:
-        return int(rng.integers(3, 9))
-    if village.adults < 30:  # a hamlet: most adults are simply asked
-        return int(rng.binomial(village.adults, 0.5))
-    return int(min(village.adults // 2, rng.poisson(TARGET_COMPLETES)))
+        return int(rng.integers(0, 3))
+    return int(rng.poisson(POSTER_MEAN if village.adults >= 30 else 1))
+
+
+def _interviews(
+    ctx: _Context, village: VillagePlan, mean: float, *, tiny_sample: bool
+) -> Iterator[dict]:
+    """Draw households from the roster (every one in a hamlet), record each interview's
+    outcome, and answer for the completes with weight 1 / inclusion probability, as the
+    sampling service does."""
+    households = ctx.ids.households[village.code]
+    wanted = int(ctx.rng.integers(4, 7)) if tiny_sample else HOUSEHOLDS_DRAWN
+    n = len(households) if village.adults < 30 else min(wanted, len(households))
+    picked = ctx.rng.choice(len(households), size=n, replace=False)
+    probability = n / len(households)
+    visited = n if ctx.spec.status is WaveStatus.CLOSED else int(n * VISITED_SO_FAR)
+    for order, index in enumerate(picked, start=1):
+        outcome, on = Outcome.PENDING, None
+        if order <= visited:
+            outcome = OUTCOMES[int(ctx.rng.choice(len(OUTCOMES), p=OUTCOME_SHARES))]
+            on = ctx.day()
+        ctx.sampled.append(
+            {
+                "wave_id": ctx.wave_id,
+                "household_id": households[int(index)],
+                "village_id": ctx.ids.org[village.code],
+                "inclusion_probability": probability,
+                "draw_order": order,
+                "outcome": outcome,
+                "outcome_on": on,
+            }
+        )
+        if outcome is Outcome.COMPLETE:
+            yield _citizen(ctx, village, mean, on=on, weight=1 / probability)
 
 
 def _citizen(
-    ctx: _Context, village: VillagePlan, mean: float, *, poster: bool, weight: float
+    ctx: _Context, village: VillagePlan, mean: float, *, on: date, weight: float | None
 ) -> dict:
+    """One citizen's answers: interviewed when it carries a weight, else from a poster."""
     rng = ctx.rng
+    poster = weight is None
     age, sex = _draw_adult(rng, village, younger=poster)
     too_fast = rng.random() < TOO_FAST_RATE
     straightline = not too_fast and rng.random() < STRAIGHTLINE_RATE
@@ -313,18 +381,18 @@ def _citizen(
     )
     answers = ctx.generator.answer(rng, who)
     if poster:
-        recruitment, mode, w = Recruitment.POSTER, Mode.SELF, None
+        recruitment, mode = Recruitment.POSTER, Mode.SELF
     else:
         recruitment = Recruitment.DRAWN_HOUSEHOLD
-        mode, w = (Mode.FACE_TO_FACE if rng.random() < 0.5 else Mode.PHONE), weight
+        mode = Mode.FACE_TO_FACE if rng.random() < 0.5 else Mode.PHONE
     return ctx.row(
         ctx.ids.org[village.code],
         answers,
         recruitment=recruitment,
         mode=mode,
-        on=ctx.day(),
+        on=on,
         minutes=0.5 if too_fast else ctx.minutes(),
-        weight=w,
+        weight=weight,
         too_fast=too_fast,
         straightline=straightline,
     )
@@ -360,136 +428,152 @@ def _draw_adult(
     return int(rng.integers(low, high + 1)), SEXES[pick % 2]
 
 
-def _annual(
-    ctx: _Context,
-    respondents: Iterator[tuple[int, dict[str, Any], float]],
-    recruitment: Recruitment,
-) -> Iterator[dict]:
-    for org_id, link, latent in respondents:
-        who = Respondent(float(np.clip(latent + ctx.rng.normal(0, 8), 0, 100)))
+@dataclass(frozen=True, slots=True)
+class _Rating:
+    """One form someone may fill in: where, about whom, and how well they see it."""
+
+    org_id: int
+    latent: float
+    rater: int | None = None  # a person answering under their account; None for households
+    subject_person: int | None = None
+    subject_org: int | None = None
+
+
+def _annual(ctx: _Context, ratings: Iterator[_Rating], recruitment: Recruitment) -> Iterator[dict]:
+    """Answers to the forms people may fill in; account holders are eligible whether or not
+    they answer, and who answered is recorded apart from what they answered."""
+    for rating in ratings:
+        if rating.rater is not None:
+            ctx.eligible[rating.rater] = None
+            if ctx.rng.random() >= TURNOUT:
+                continue
+            ctx.participation.append(
+                {
+                    "wave_id": ctx.wave_id,
+                    "person_id": rating.rater,
+                    "subject_key": ctx.subject_key(rating),
+                }
+            )
+        who = Respondent(float(np.clip(rating.latent + ctx.rng.normal(0, 8), 0, 100)))
         yield ctx.row(
-            org_id,
+            rating.org_id,
             ctx.generator.answer(ctx.rng, who),
             recruitment=recruitment,
             mode=Mode.SELF,
             on=ctx.day(),
             minutes=ctx.minutes(),
-            **link,
+            subject_person_id=rating.subject_person,
+            subject_org_id=rating.subject_org,
+            respondent_person_id=rating.rater,
         )
 
 
 def _household_ratings(ctx: _Context) -> Iterator[dict]:
-    def respondents() -> Iterator[tuple[int, dict, float]]:
+    def ratings() -> Iterator[_Rating]:
         for _, village in ctx.plan.villages():
-            member_of = ctx.ids.household_member
             for household in ctx.ids.households[village.code]:
-                member = member_of.get(household)
+                member = ctx.ids.household_member.get(household)
                 if member is None or ctx.rng.random() >= HOUSEHOLD_RESPONSE_RATE:
                     continue
-                yield (
+                yield _Rating(
                     ctx.ids.org[village.code],
-                    {"subject_person_id": member},
                     ctx.person_latent(member, village.code, 6),
+                    subject_person=member,
                 )
 
-    return _annual(ctx, respondents(), Recruitment.HOUSEHOLD_SLIP)
+    return _annual(ctx, ratings(), Recruitment.HOUSEHOLD_SLIP)
 
 
 def _peer_ratings(ctx: _Context) -> Iterator[dict]:
-    def respondents() -> Iterator[tuple[int, dict, float]]:
+    def ratings() -> Iterator[_Rating]:
         for _, village in ctx.plan.villages():
             members = ctx.ids.members[village.code]
             for member in members:
-                peers = min(PEER_RATERS, len(members) - 1)
-                for _ in range(peers):
-                    yield (
+                others = [m for m in members if m != member]
+                raters = ctx.rng.choice(
+                    len(others), size=min(PEER_RATERS, len(others)), replace=False
+                )
+                for rater in raters:
+                    yield _Rating(
                         ctx.ids.org[village.code],
-                        {"subject_person_id": member},
                         ctx.person_latent(member, village.code, 2),
+                        rater=others[int(rater)],
+                        subject_person=member,
                     )
 
-    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+    return _annual(ctx, ratings(), Recruitment.ACCOUNT)
 
 
 def _village_org_reviews(ctx: _Context) -> Iterator[dict]:
-    def respondents() -> Iterator[tuple[int, dict, float]]:
+    def ratings() -> Iterator[_Rating]:
         for township, village in ctx.plan.villages():
             mean = ctx.plan.effects.village_mean(township.code, village.code, ctx.index) + 5
-            for _ in ctx.ids.members[village.code]:
-                yield (
-                    ctx.ids.org[village.code],
-                    {"subject_org_id": ctx.ids.org[village.code]},
-                    mean,
-                )
+            org_id = ctx.ids.org[village.code]
+            for member in ctx.ids.members[village.code]:
+                yield _Rating(org_id, mean, rater=member, subject_org=org_id)
 
-    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+    return _annual(ctx, ratings(), Recruitment.ACCOUNT)
 
 
 def _cadre_ballots(ctx: _Context) -> Iterator[dict]:
-    def respondents() -> Iterator[tuple[int, dict, float]]:
+    def ratings() -> Iterator[_Rating]:
         for township in ctx.plan.townships:
             colleagues = ctx.ids.township_cadres[township.code]
             for cadre in colleagues:
-                for _ in range(len(colleagues) - 1):
-                    yield (
-                        ctx.ids.org[township.code],
-                        {"subject_person_id": cadre},
-                        ctx.person_latent(cadre, None, 4),
-                    )
+                for voter in colleagues:
+                    if voter != cadre:
+                        yield _Rating(
+                            ctx.ids.org[township.code],
+                            ctx.person_latent(cadre, None, 4),
+                            rater=voter,
+                            subject_person=cadre,
+                        )
 
-    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+    return _annual(ctx, ratings(), Recruitment.ACCOUNT)
 
 
 def _cadre_self_assessments(ctx: _Context) -> Iterator[dict]:
-    def respondents() -> Iterator[tuple[int, dict, float]]:
+    def ratings() -> Iterator[_Rating]:
         for township in ctx.plan.townships:
             lift = 8 + ctx.plan.effects.township[township.code] / 2
             for cadre in ctx.ids.township_cadres[township.code]:
-                yield (
-                    ctx.ids.org[township.code],
-                    {"respondent_person_id": cadre},
-                    ctx.person_latent(cadre, None, lift),
+                yield _Rating(
+                    ctx.ids.org[township.code], ctx.person_latent(cadre, None, lift), rater=cadre
                 )
             for village in township.villages:
                 for cadre in ctx.ids.cadres[village.code]:
-                    yield (
+                    yield _Rating(
                         ctx.ids.org[village.code],
-                        {"respondent_person_id": cadre},
                         ctx.person_latent(cadre, village.code, lift),
+                        rater=cadre,
                     )
 
-    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+    return _annual(ctx, ratings(), Recruitment.ACCOUNT)
 
 
 def _secretary_reviews_of_township(ctx: _Context) -> Iterator[dict]:
-    def respondents() -> Iterator[tuple[int, dict, float]]:
+    def ratings() -> Iterator[_Rating]:
         for township in ctx.plan.townships:
             mean = ctx.plan.effects.base + ctx.plan.effects.township[township.code] + 4
             for village in township.villages:
-                yield (
+                yield _Rating(
                     ctx.ids.org[village.code],
-                    {
-                        "subject_org_id": ctx.ids.org[township.code],
-                        "respondent_person_id": ctx.ids.cadres[village.code][0],
-                    },
                     mean,
+                    rater=ctx.ids.cadres[village.code][0],
+                    subject_org=ctx.ids.org[township.code],
                 )
 
-    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+    return _annual(ctx, ratings(), Recruitment.ACCOUNT)
 
 
 def _secretary_self_checks(ctx: _Context) -> Iterator[dict]:
-    def respondents() -> Iterator[tuple[int, dict, float]]:
+    def ratings() -> Iterator[_Rating]:
         for township, village in ctx.plan.villages():
-            secretary = ctx.ids.cadres[village.code][0]
             mean = ctx.plan.effects.village_mean(township.code, village.code, ctx.index) + 10
-            yield (
-                ctx.ids.org[village.code],
-                {"subject_org_id": ctx.ids.org[village.code], "respondent_person_id": secretary},
-                mean,
-            )
+            org_id = ctx.ids.org[village.code]
+            yield _Rating(org_id, mean, rater=ctx.ids.cadres[village.code][0], subject_org=org_id)
 
-    return _annual(ctx, respondents(), Recruitment.ACCOUNT)
+    return _annual(ctx, ratings(), Recruitment.ACCOUNT)
 
 
 # (audience, (subject kind, subject role) or None, producer), tried in order.

@@ -16,14 +16,18 @@ from surveyapp.models import (
     AdminCount,
     AuditEntry,
     Base,
+    Eligibility,
     Household,
     Org,
     OrgKind,
+    Outcome,
+    Participation,
     Person,
     PopulationCell,
     Recruitment,
     Response,
     Role,
+    SampledHousehold,
     User,
     Wave,
     WaveStatus,
@@ -341,3 +345,63 @@ def test_only_named_instruments_store_who_answered(db: Any) -> None:
         named = not r.questionnaire_version.definition.get("anonymous", True)
         assert r.is_anonymous is not named
         assert (r.respondent_person_id is not None) is named
+
+
+def test_drawn_household_weights_are_the_inverse_of_their_inclusion_probability(db: Any) -> None:
+    probabilities = set(db.session.scalars(sa.select(SampledHousehold.inclusion_probability)))
+    weights = {
+        r.weight for r in citizen_responses(db) if r.recruitment is Recruitment.DRAWN_HOUSEHOLD
+    }
+    inverses = sorted(1 / p for p in probabilities)
+    assert weights and all(
+        w == pytest.approx(min(inverses, key=lambda x: abs(x - w))) for w in weights
+    )
+
+
+def test_completed_interviews_match_the_drawn_household_responses(db: Any) -> None:
+    completes = Counter(
+        db.session.execute(
+            sa.select(SampledHousehold.wave_id, SampledHousehold.village_id).where(
+                SampledHousehold.outcome == Outcome.COMPLETE
+            )
+        ).all()
+    )
+    drawn = Counter(
+        (r.wave_id, r.org_id)
+        for r in citizen_responses(db)
+        if r.recruitment is Recruitment.DRAWN_HOUSEHOLD
+    )
+    assert completes == drawn
+
+
+def test_only_the_open_wave_has_households_still_to_visit(db: Any) -> None:
+    pending = set(
+        db.session.scalars(
+            sa.select(Wave.status)
+            .join(SampledHousehold, SampledHousehold.wave_id == Wave.id)
+            .where(SampledHousehold.outcome == Outcome.PENDING)
+        )
+    )
+    assert pending == {WaveStatus.OPEN}
+
+
+def test_who_answered_is_recorded_apart_for_every_account_response(db: Any) -> None:
+    by_account = Counter(
+        db.session.scalars(
+            sa.select(Response.wave_id).where(Response.recruitment == Recruitment.ACCOUNT)
+        )
+    )
+    taken_part = Counter(db.session.scalars(sa.select(Participation.wave_id)))
+    assert by_account and by_account == taken_part
+    for wave_id in taken_part:
+        voters = set(
+            db.session.scalars(
+                sa.select(Participation.person_id).where(Participation.wave_id == wave_id)
+            )
+        )
+        eligible = set(
+            db.session.scalars(
+                sa.select(Eligibility.person_id).where(Eligibility.wave_id == wave_id)
+            )
+        )
+        assert voters <= eligible
