@@ -15,11 +15,15 @@ import sys
 from collections.abc import Sequence
 
 import numpy as np
+import yaml
 
 from scoring.calibrate import rake
 from scoring.csvio import read_csv_with_lines
 from scoring.design import ColumnError, Design
 from scoring.estimators import mean, proportion, ratio, total
+from scoring.index_rows import FIELDS as INDEX_FIELDS
+from scoring.index_rows import report_data, report_rows
+from scoring.indices import check_spec, check_table, compute_indices
 from scoring.results import Estimate
 from scoring.variance import LONELY_PSU, VARIANCE_METHODS
 
@@ -42,6 +46,7 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="python -m scoring", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_estimate_command(commands)
+    add_indices_command(commands)
     return parser
 
 
@@ -74,6 +79,18 @@ def add_estimate_command(commands) -> None:
     p.add_argument("--lonely-psu", choices=LONELY_PSU, default="fail")
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
     p.set_defaults(run=run_estimate)
+
+
+def add_indices_command(commands) -> None:
+    p = commands.add_parser("indices", help="every index of indices.yaml from a response export")
+    p.add_argument("data", metavar="RESPONSES.csv", help="from flask indices export-responses")
+    p.add_argument("--spec", required=True, metavar="indices.yaml")
+    p.add_argument("--level", choices=["village", "township", "county"], required=True)
+    p.add_argument("--population", metavar="POP.csv", help="org,age_group,sex,adults cells")
+    p.add_argument("--counts", metavar="COUNTS.csv", help="org,township,period,kind,count,exposure")
+    p.add_argument("--confidence", type=float, default=0.95, help="confidence level (0.95)")
+    p.add_argument("--format", choices=["json", "csv"], default="csv")
+    p.set_defaults(run=run_indices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -220,3 +237,85 @@ def _as_table(rows: list[dict]) -> str:
         for r in cells
     ]
     return "\n".join(lines) + "\n"
+
+
+TEXT_COLUMNS = (
+    "period",
+    "instrument",
+    "org",
+    "township",
+    "subject",
+    "audience",
+    "age_group",
+    "sex",
+)
+
+
+def run_indices(args: argparse.Namespace) -> str:
+    spec = _read_spec(args.spec)
+    columns, _ = _read_data(args.data)
+    table = {
+        name: _as_text(values) if name in TEXT_COLUMNS or name.startswith("answer:") else values
+        for name, values in columns.items()
+    }
+    try:
+        check_table(table)
+    except ValueError as e:
+        raise BadInput(f"{args.data}:1: {e}") from None
+    population = _read_records(args.population, ("org", "age_group", "sex", "adults"))
+    counts = _read_records(args.counts, ("org", "township", "period", "kind", "count", "exposure"))
+    try:
+        report = compute_indices(
+            table,
+            spec,
+            level=args.level,
+            population=population,
+            counts=counts,
+            confidence_level=args.confidence,
+        )
+    except ValueError as e:
+        raise BadInput(f"{args.data}: {e}") from None
+    if args.format == "json":
+        return json.dumps(report_data(report), ensure_ascii=False, indent=2) + "\n"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=INDEX_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(
+        {k: ("" if v is None else v) for k, v in row.items()} for row in report_rows(report)
+    )
+    return out.getvalue()
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind == "f":
+        return np.array(["" if v != v else format(v, "g") for v in values.tolist()], dtype=str)
+    return np.char.strip(values.astype(str))
+
+
+def _read_spec(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            spec = yaml.safe_load(f)
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read: {e.strerror or e}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise BadInput(f"{path}{line}: not valid YAML: {getattr(e, 'problem', e)}") from None
+    try:
+        check_spec(spec)
+    except ValueError as e:
+        raise BadInput(f"{path}: {e}") from None
+    return spec
+
+
+def _read_records(path: str | None, needed: tuple[str, ...]) -> list[dict] | None:
+    if path is None:
+        return None
+    columns, _ = _read_data(path)
+    missing = [name for name in needed if name not in columns]
+    if missing:
+        raise BadInput(f"{path}:1: no column '{missing[0]}' (needs {', '.join(needed)})")
+    n = len(columns[needed[0]])
+    text = {name: _as_text(columns[name]) for name in columns}
+    return [{name: text[name][i] for name in needed} for i in range(n)]

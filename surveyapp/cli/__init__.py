@@ -57,11 +57,13 @@ def register_cli(app: Any) -> None:
     from surveyapp.cli.demo import demo_cli
     from surveyapp.cli.exports import export_cli
     from surveyapp.cli.imports import import_command
+    from surveyapp.cli.indices import indices_cli
     from surveyapp.cli.questionnaires import questionnaires_cli
     from surveyapp.cli.waves import waves_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(import_command)
+    app.cli.add_command(indices_cli)
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(waves_cli)
