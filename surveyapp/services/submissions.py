@@ -209,14 +209,27 @@ def begin_draft(wave: Wave, org: Org, *, context: dict | None = None) -> tuple[D
     context.setdefault("mode", "self")
     Recruitment(context["recruitment"])
     Mode(context["mode"])
+    wave_id, org_id = wave.id, org.id
+    end_reads()
     now = utcnow()
     db.session.execute(sa.delete(Draft).where(Draft.expires_at < now))
     key = secrets.token_urlsafe(32)
-    draft = Draft(key_hash=hash_key(key), wave_id=wave.id, org_id=org.id, answers={}, section=0,
+    draft = Draft(key_hash=hash_key(key), wave_id=wave_id, org_id=org_id, answers={}, section=0,
                   started_at=now, expires_at=now + DRAFT_LIFETIME, context=context)
     db.session.add(draft)
     db.session.commit()
     return draft, key
+
+
+def end_reads() -> None:
+    """End the session's transaction so the next one opens with a write.
+
+    SQLite lets a transaction that has read turn into a writer only if nobody wrote in between;
+    otherwise it fails at once ("database is locked") instead of waiting on the busy timeout.
+    A transaction whose first statement writes takes the lock first, and so waits its turn.
+    Values needed afterwards must be read before: committing expires the loaded objects.
+    """
+    db.session.commit()
 
 
 def find_draft(key: str) -> Draft | None:
@@ -275,9 +288,11 @@ def record_section(draft: Draft, section_index: int, raw_form: MultiDict) -> Sec
     kept = {k: v for k, v in answers.items() if k not in errors}
     next_section = section_index if errors else _next_shown(definition, section_index + 1, kept)
     furthest = max(draft.section, min(next_section, len(sections) - 1))
+    draft_id = draft.id
+    end_reads()
     updated = db.session.execute(
         sa.update(Draft)
-        .where(Draft.id == draft.id, Draft.expires_at > utcnow())
+        .where(Draft.id == draft_id, Draft.expires_at > utcnow())
         .values(answers=kept, section=furthest)
         .execution_options(synchronize_session=False)
     )
@@ -340,7 +355,7 @@ def submit(draft_key: str) -> Response:
     AnswersIncomplete and AlreadySubmitted; nothing is stored when any is raised.
     """
     key_hash = hash_key(draft_key)
-    db.session.rollback()
+    db.session.rollback()  # begin afresh, with the claiming DELETE as the first statement
     now = utcnow()
     claimed = db.session.execute(
         sa.delete(Draft)
