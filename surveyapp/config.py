@@ -53,4 +53,5 @@ def config_from_env(instance_path: str, environ: dict[str, str] | None = None) -
         "REDIS_URL": env.get("REDIS_URL"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,  # imports
     }

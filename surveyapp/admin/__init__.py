@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from surveyapp.admin import views, waves  # noqa: E402,F401  (routes register on import)
+from surveyapp.admin import audit, counts, exports, imports, orgs, users, views, waves  # noqa: E402,F401,I001

@@ -27,6 +27,7 @@ from surveyapp.services.imports.common import (
     Kind,
     RowError,
     UnreadableFile,
+    header_map,
     parse_rows,
     read_table,
     unknown_headers,
@@ -100,7 +101,8 @@ def import_file(kind_name: str, filename: str, data: bytes, *, dry_run: bool,
     if errors:
         result.errors = sorted(errors.items, key=lambda e: (e.row, _column_order(kind, e)))
         return result
-    diff = kind.diff(records)
+    present = set(header_map(table, kind.columns, Errors()))
+    diff = kind.diff(records, absent=[c.key for c in kind.columns if c.key not in present])
     result.added, result.updated, result.unchanged = (len(diff.adds), len(diff.updates),
                                                       diff.unchanged)
     result.changes = diff.changes

@@ -325,6 +325,8 @@ class Kind:
     name: str
     columns: list[Column]
     model: Any
+    # Where a column's value is stored under another key (a code resolved to an id).
+    value_keys: dict[str, str] = {}
 
     @property
     def title(self) -> str:
@@ -351,9 +353,14 @@ class Kind:
             db.session.execute(update(self.model), diff.updates)
 
     def header_of(self, key: str) -> str:
-        return next((c.header for c in self.columns if c.key == key), key)
+        column_key = next((k for k, v in self.value_keys.items() if v == key), key)
+        return next((c.header for c in self.columns if c.key == column_key), key)
 
-    def diff(self, records: dict[Any, tuple[int, dict[str, Any]]]) -> Diff:
+    def diff(self, records: dict[Any, tuple[int, dict[str, Any]]],
+             absent: Iterable[str] = ()) -> Diff:
+        """Adds, updates and unchanged rows. A column the file does not have (`absent`, by
+        column key) leaves stored values alone; a blank cell in a column it has clears them."""
+        skip = {self.value_keys.get(k, k) for k in absent}
         stored = self.existing()
         result = Diff()
         for key, (row, values) in records.items():
@@ -362,7 +369,7 @@ class Kind:
                 result.changes.append(Change(row, _key_text(key), "add", ()))
                 continue
             row_id, current = stored[key]
-            changed = {k: v for k, v in values.items() if current.get(k) != v}
+            changed = {k: v for k, v in values.items() if k not in skip and current.get(k) != v}
             if not changed:
                 result.unchanged += 1
                 continue

@@ -36,6 +36,7 @@ class OrgsKind(c.Kind):
     name = "orgs"
     title = _l("组织机构")
     model = Org
+    value_keys = {"parent": "parent_code"}
     columns = [
         c.Column("code", "组织编码", c.code, required=True, example="QY01V01",
                  help=_l("唯一，导入时按编码新增或更新")),

@@ -33,6 +33,7 @@ class PeopleKind(c.Kind):
     name = "people"
     title = _l("党员和干部名册")
     model = Person
+    value_keys = {"org": "org_id", "grid_branch": "grid_branch_id"}
     columns = [
         c.Column("code", "人员编码", c.code, required=True, example="P000001"),
         c.Column("name", "姓名", c.text_of(50), required=True, example="李明"),

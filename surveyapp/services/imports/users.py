@@ -40,6 +40,7 @@ class UsersKind(c.Kind):
     name = "users"
     title = _l("账号")
     model = User
+    value_keys = {"scope": "scope_org_id", "person": "person_id"}
     columns = [
         c.Column("username", "用户名", username, required=True, example="assessor-t09"),
         c.Column("display_name", "显示名称", c.text_of(100), required=True,
