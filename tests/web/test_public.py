@@ -25,7 +25,8 @@ CLOSED_WAVE = "citizen_approval-2025-11"
 # Every required item of the citizen questionnaire, by section; the show_if branch is taken.
 PAGES = [
     {
-        "q_policy_delivery": "满意", "q_party_affairs_open": "很满意", "q_funds_transparent": "满意",
+        "q_policy_delivery": "满意", "q_party_affairs_open": "很满意",
+        "q_funds_transparent": "满意",
         "q_office_clean": "基本满意", "q_cadre_conduct": "满意", "q_cases_handled": "不了解",
         "q_customs_simple": "满意", "q_society_fair": "不太满意",
     },
@@ -212,7 +213,7 @@ def test_a_double_tap_stores_once_and_shows_the_thank_you_twice(client, db, demo
     before = responses(db)
     first, second = client.post(path, data=form), client.post(path, data=form)
     assert first.status_code == second.status_code == 200
-    assert "提交成功" in first.get_data(as_text=True) and "提交成功" in second.get_data(as_text=True)
+    assert all("提交成功" in reply.get_data(as_text=True) for reply in (first, second))
     assert responses(db) == before + 1
 
 
