@@ -102,7 +102,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_eligibility_person_id'), ['person_id'], unique=False)
 
     op.create_table('participation',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('wave_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('subject_key', sa.String(length=80), nullable=False),

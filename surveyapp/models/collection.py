@@ -8,6 +8,7 @@ from what they answered, and a drawn household's outcome is never joined to its 
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -85,7 +86,11 @@ class Participation(Base):
     __tablename__ = "participation"
     __table_args__ = (UniqueConstraint("wave_id", "person_id", "subject_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # A random key, not a counter: with sequential ids the n-th "has voted" row and the n-th
+    # ballot of a small meeting would line up and name the voter. Rows carry no time either.
+    id: Mapped[str] = mapped_column(
+        String(32), primary_key=True, default=lambda: secrets.token_hex(16)
+    )
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     # "person:<code>", "org:<code>" or "-" when the questionnaire rates nobody; a string so the

@@ -98,3 +98,14 @@ def test_a_subtree_holds_the_org_and_all_its_descendants_only(db: Any, demo_coun
             assert node is not None, f"{org.code} is not below {township.code}"
     others = db.session.scalars(sa.select(Org).where(Org.id.not_in(ids))).all()
     assert all(o.parent_id not in ids for o in others)
+
+
+def test_has_answered_rows_carry_no_time_and_no_order_that_could_pair_them_with_ballots(
+) -> None:
+    from surveyapp.models import Participation
+
+    columns = Participation.__table__.columns
+    assert not any(isinstance(c.type, (sa.DateTime, sa.Date)) for c in columns)
+    assert isinstance(columns["id"].type, sa.String)
+    first, second = (columns["id"].default.arg(None) for _ in range(2))
+    assert first != second and len(first) == 32
