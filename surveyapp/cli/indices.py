@@ -8,6 +8,7 @@ published number without the database.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from pathlib import Path
