@@ -54,7 +54,7 @@ def render_section(
     status: int = 200,
 ) -> tuple[str, int]:
     """One section as a respondent sees it (the runner, and the admin preview)."""
-    form = form or build_section_form(definition, index, answers=answers, csrf=not preview)
+    form = form or build_section_form(definition, index, answers=answers)
     shown = shown_in_section(definition, index, answers)
     items = item_views(definition, index, form, shown, errors or {})
     count = len(definition["sections"])

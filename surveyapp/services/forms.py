@@ -19,12 +19,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, FormField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.core import Field
 
+from surveyapp.extensions import db
+from surveyapp.models import QuestionnaireVersion
 from surveyapp.questionnaire import show_if
+from surveyapp.questionnaire.answers import answer_problems
 
 FIELD_PREFIX = "q_"
 SINGLE_CHOICE_TYPES = ("likert", "single", "quiz", "ballot")
@@ -181,3 +185,31 @@ def _read(item: dict, field: Field) -> tuple[Any, str | None]:
         return None, "请填写数字"
     number = float(text)
     return (int(number) if number.is_integer() else number), None
+
+
+def check_section(definition: dict, index: int, formdata: MultiDict) -> dict[str, str]:
+    """Item id -> Chinese message for one section's posted answers, storing nothing (the
+    admin preview). Items shown by answers on other pages are judged without those answers."""
+    form = build_section_form(definition, index, formdata=formdata, csrf=False)
+    given, problems = read_answers(definition, index, form)
+    answers = {k: v for k, v in given.items() if v is not None}
+    section_ids = {item["id"] for item in definition["sections"][index]["items"]}
+    found = answer_problems(definition, answers)
+    return problems | {k: v for k, v in found.items() if k in section_ids}
+
+
+def instrument_versions() -> list[QuestionnaireVersion]:
+    """Every stored questionnaire version that has a form (indices files have none)."""
+    rows = db.session.scalars(
+        sa.select(QuestionnaireVersion).order_by(QuestionnaireVersion.questionnaire_id,
+                                                 QuestionnaireVersion.id.desc())
+    )
+    return [row for row in rows if row.definition.get("kind", "questionnaire") == "questionnaire"]
+
+
+def version_definition(version_id: int) -> dict | None:
+    """The definition of a questionnaire version with a form, or None."""
+    row = db.session.get(QuestionnaireVersion, version_id)
+    if row is None or row.definition.get("kind", "questionnaire") != "questionnaire":
+        return None
+    return row.definition
