@@ -72,7 +72,8 @@ def orgs_index() -> str:
 @role_required(Role.ADMIN)
 def org_new() -> object:
     form = OrgNewForm(parent=request.args.get("parent", ""))
-    kind = OrgKind(form.kind.data) if form.kind.data in OrgKind else None
+    kinds = {k.value for k in OrgKind}
+    kind = OrgKind(form.kind.data) if form.kind.data in kinds else None
     form.parent.choices = _parent_choices(None)
     if form.validate_on_submit() and kind is not None:
         fields = orgs.OrgFields(form.code.data.strip(), form.name.data.strip(), kind,
