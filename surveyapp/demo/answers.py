@@ -51,11 +51,11 @@ class AnswerGenerator:
             item["id"]: show_if.parse(item["show_if"]) for item in self.items if item["show_if"]
         }
         self.scores = {item["id"]: _choice_scores(item) for item in self.items if "choices" in item}
-
-    @property
-    def rating_items(self) -> list[str]:
-        """Ids of the items whose answers carry a score: what a straight-liner flattens."""
-        return [i["id"] for i in self.items if i["type"] == "likert" and self.scores[i["id"]]]
+        self.points = {
+            item_id: tuple(zip(*scores, strict=True))
+            for item_id, scores in self.scores.items()
+            if scores
+        }
 
     def answer(self, rng: np.random.Generator, who: Respondent) -> dict[str, Any]:
         answers: dict[str, Any] = {}
@@ -88,17 +88,17 @@ class AnswerGenerator:
 
     def _rating(self, rng: np.random.Generator, item: dict, who: Respondent) -> str:
         """The point whose score is nearest the respondent's latent score plus item noise."""
-        labels, scores = zip(*self.scores[item["id"]], strict=True)
+        labels, scores = self.points[item["id"]]
         if who.straightline:
-            return labels[int(np.argmax(scores))]
+            return labels[scores.index(max(scores))]
         if who.careless:
             return labels[int(rng.integers(len(labels)))]
         if item.get("missing") and rng.random() < DONT_KNOW_RATE:
             return item["missing"][0]
-        target = float(np.clip(who.latent + rng.normal(0, self.item_sd), 0, 100))
+        target = clamp(who.latent + rng.normal(0, self.item_sd), 0, 100)
         if item.get("reverse"):
             target = 100 - target
-        return labels[int(np.argmin(np.abs(np.asarray(scores) - target)))]
+        return labels[min(range(len(scores)), key=lambda k: abs(scores[k] - target))]
 
     def _plain_choice(self, rng: np.random.Generator, item: dict, who: Respondent) -> str | None:
         labels = [c["label"] for c in item["choices"]]
@@ -115,7 +115,7 @@ class AnswerGenerator:
     def _number(self, rng: np.random.Generator, item: dict, who: Respondent) -> float | int:
         low, high = item["min"], item["max"]
         # Counts such as visits cluster near the bottom of a wide range, more so when rated low.
-        share = float(np.clip(rng.beta(1.5, 12) * (0.5 + who.latent / 100), 0, 1))
+        share = clamp(rng.beta(1.5, 12) * (0.5 + who.latent / 100), 0, 1)
         value = low + share * (high - low)
         return int(round(value)) if item.get("integer") else round(value, 1)
 
@@ -124,7 +124,7 @@ class AnswerGenerator:
         exclusive = [label for label in labels if label in item.get("exclusive", [])]
         ordinary = [label for label in labels if label not in exclusive]
         # The worse the respondent's view, the more problems they tick.
-        p = float(np.clip((85 - who.latent) / 150, 0.02, 0.5))
+        p = clamp((85 - who.latent) / 150, 0.02, 0.5)
         ticked = [label for label in ordinary if rng.random() < p]
         if item.get("max_choices"):
             ticked = ticked[: item["max_choices"]]
@@ -135,11 +135,16 @@ class AnswerGenerator:
     def _quiz(self, rng: np.random.Generator, item: dict, who: Respondent) -> str:
         labels = [c["label"] for c in item["choices"]]
         correct = [c["label"] for c in item["choices"] if c.get("correct")]
-        p = float(np.clip(QUIZ_BASE + (who.latent - 70) / 100, 0.3, 0.97))
+        p = clamp(QUIZ_BASE + (who.latent - 70) / 100, 0.3, 0.97)
         if correct and rng.random() < p:
             return correct[0]
         wrong = [label for label in labels if label not in correct] or labels
         return wrong[int(rng.integers(len(wrong)))]
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    """``value`` limited to [low, high]; plain floats, as numpy's clip is slow on scalars."""
+    return min(high, max(low, float(value)))
 
 
 def _choice_scores(item: dict) -> list[tuple[str, float]]:

@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from surveyapp.demo.answers import AnswerGenerator, Respondent
+from surveyapp.demo.answers import AnswerGenerator, Respondent, clamp
 from surveyapp.demo.county import CountyIds, bulk_insert
 from surveyapp.demo.plan import AGE_GROUPS, SEXES, CountyPlan, VillagePlan, rng_for
 from surveyapp.models import (
@@ -454,7 +454,7 @@ def _annual(ctx: _Context, ratings: Iterator[_Rating], recruitment: Recruitment)
                     "subject_key": ctx.subject_key(rating),
                 }
             )
-        who = Respondent(float(np.clip(rating.latent + ctx.rng.normal(0, 8), 0, 100)))
+        who = Respondent(clamp(rating.latent + ctx.rng.normal(0, 8), 0, 100))
         yield ctx.row(
             rating.org_id,
             ctx.generator.answer(ctx.rng, who),
