@@ -66,11 +66,11 @@ def read_csv_with_lines(path: str | os.PathLike) -> tuple[dict[str, np.ndarray],
         data = f.read()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    text = data.decode("utf-8")  # UnicodeDecodeError, as reading the file as text would
+    if not data.isascii():
+        data.decode("utf-8")  # UnicodeDecodeError, as reading the file as text would
     records = _scan(data)
     if records is None:
-        return _read_with_csv_module(path, text)
-    del text
+        return _read_with_csv_module(path, data.decode("utf-8"))
     starts, ends, fields, lines = records
     if not len(starts) or ends[0] == starts[0]:
         raise ValueError(f"{path}:1: no header row")
@@ -96,31 +96,36 @@ def read_csv_with_lines(path: str | os.PathLike) -> tuple[dict[str, np.ndarray],
 def _scan(data: bytes):
     """Record bounds, fields per record and the line each ends on; None if unusual."""
     buffer = np.frombuffer(data, dtype=np.uint8)
-    if b"\0" in data or data.count(b"\r") != data.count(b"\r\n"):
+    if b"\0" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
-    newlines = np.flatnonzero(buffer == _NEWLINE)
-    commas = np.flatnonzero(buffer == _COMMA)
+    separators = np.flatnonzero((buffer == _COMMA) | (buffer == _NEWLINE))
+    is_newline = buffer[separators] == _NEWLINE
+    newlines = separators[is_newline]
     quotes = np.flatnonzero(buffer == _QUOTE)
     if len(quotes):
         if not _quotes_are_plain(buffer, quotes):
             return None
-        newline_in_quotes = np.searchsorted(quotes, newlines) % 2 == 1
-        ends_at = np.flatnonzero(~newline_in_quotes)
-        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+        outside = np.searchsorted(quotes, separators) % 2 == 0
+        ends_at = np.flatnonzero(outside[is_newline])
+        is_newline = is_newline[outside]
     else:
         ends_at = np.arange(len(newlines))
     terminators = newlines[ends_at]
     lines = ends_at + 1
+    # The k-th record ends at the k-th newline outside quotes; the separators before it that
+    # are not newlines are the commas before it.
+    rank = np.flatnonzero(is_newline)
+    commas_before = rank - np.arange(len(rank))
     if len(data) and (not len(terminators) or terminators[-1] < len(data) - 1):
         terminators = np.append(terminators, len(data))  # a last line without a newline
         lines = np.append(lines, len(newlines) + 1)
+        commas_before = np.append(commas_before, len(is_newline) - len(rank))
     starts = np.concatenate(([0], terminators[:-1] + 1))[: len(terminators)].astype(np.int64)
     ends = terminators.copy()
     has_return = np.zeros(len(ends), dtype=bool)
     inside = ends > starts
     has_return[inside] = buffer[ends[inside] - 1] == _RETURN
     ends = ends - has_return
-    commas_before = np.searchsorted(commas, terminators)
     fields = np.diff(commas_before, prepend=0) + 1
     fields[ends == starts] = 0
     return starts, ends, fields, lines
