@@ -18,13 +18,15 @@ from surveyapp.demo import names
 from surveyapp.models import OrgKind
 
 SIZES = ("small", "full")
-AGE_GROUPS = ("18-34", "35-49", "50-64", "65+")
+# The bands must be the labels of the citizen questionnaire's raking item, or raking cannot
+# match respondents to the population cells.
+AGE_GROUPS = ("18—29岁", "30—44岁", "45—59岁", "60岁及以上")
 SEXES = ("男", "女")
 COUNTY_CODE = "QY"
 
-# Age shares of adults (18-34, 35-49, 50-64, 65+): villages are older than towns' communities.
-VILLAGE_AGE_SHARES = np.array([0.20, 0.24, 0.30, 0.26])
-COMMUNITY_AGE_SHARES = np.array([0.31, 0.29, 0.24, 0.16])
+# Age shares of adults (18–29, 30–44, 45–59, 60+): villages are older than towns' communities.
+VILLAGE_AGE_SHARES = np.array([0.14, 0.22, 0.32, 0.32])
+COMMUNITY_AGE_SHARES = np.array([0.24, 0.30, 0.26, 0.20])
 
 
 def rng_for(seed: int, part: str) -> np.random.Generator:

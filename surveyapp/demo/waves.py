@@ -56,7 +56,7 @@ TURNOUT = 0.9  # account holders who answer the annual forms they may answer
 TOO_FAST_RATE = 0.02
 STRAIGHTLINE_RATE = 0.02
 BURST_SIZE = 25
-AGE_SPANS = {"18-34": (18, 34), "35-49": (35, 49), "50-64": (50, 64), "65+": (65, 88)}
+AGE_SPANS = dict(zip(AGE_GROUPS, [(18, 29), (30, 44), (45, 59), (60, 88)], strict=True))
 HOUSEHOLD_RESPONSE_RATE = 0.6
 PEER_RATERS = 5  # DOMAIN §9.2 min_raters.member
 

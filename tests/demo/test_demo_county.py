@@ -145,15 +145,27 @@ def test_population_cells_add_up_to_each_villages_adults(db: Any) -> None:
     assert villages and all(totals[v.id] == v.adults for v in villages)
 
 
-def test_each_village_has_eight_cells_of_age_group_and_sex(db: Any) -> None:
+def test_each_village_has_population_cells_in_the_bands_the_citizen_questionnaire_rakes_on(db: Any) -> None:
     cells = db.session.execute(
         sa.select(PopulationCell.org_id, PopulationCell.age_group, PopulationCell.sex)
     ).all()
     per_village = Counter(org for org, _, _ in cells)
     assert set(per_village.values()) == {8}
-    assert {(a, s) for _, a, s in cells} == {
-        (a, s) for a in ("18-34", "35-49", "50-64", "65+") for s in ("男", "女")
+    raking_labels = {
+        item["raking"]: [choice["label"] for choice in item["choices"]]
+        for item in citizen_items(db) if item.get("raking") in ("age_group", "sex")
     }
+    assert {(a, s) for _, a, s in cells} == {
+        (a, s) for a in raking_labels["age_group"] for s in raking_labels["sex"]
+    }
+
+
+def citizen_items(db: Any) -> list[dict]:
+    from surveyapp.models import QuestionnaireVersion
+
+    definition = db.session.scalars(sa.select(QuestionnaireVersion.definition).where(
+        QuestionnaireVersion.audience == "citizen")).first()
+    return [item for section in definition["sections"] for item in section["items"]]
 
 
 def test_members_serve_five_to_ten_households_of_their_own_village(db: Any) -> None:
