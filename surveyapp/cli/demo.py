@@ -21,17 +21,9 @@ from surveyapp.demo import (
 )
 from surveyapp.demo.county import DEMO_USERNAMES
 from surveyapp.extensions import db
+from surveyapp.labels import ROLE_LABELS
 from surveyapp.models import Role, User
 
-# The command runs outside any request, where Flask-Babel cannot pick a locale for the
-# translated labels, so the table keeps its own Chinese names.
-ROLE_NAMES = {
-    Role.ADMIN: "管理员",
-    Role.ASSESSOR: "测评人员",
-    Role.INTERVIEWER: "访问员",
-    Role.CADRE: "干部",
-    Role.MEMBER: "党员",
-}
 
 demo_cli = OneLineGroup("demo", help="演示县：载入合成数据，列出演示账号。")
 
@@ -102,7 +94,7 @@ def logins_command() -> None:
         scope = user.scope_org.name if user.scope_org else "全部"
         if user.person is not None:
             scope = f"{scope}·{user.person.name}"
-        rows.append((username, DEMO_PASSWORDS[user.role], ROLE_NAMES[user.role], scope))
+        rows.append((username, DEMO_PASSWORDS[user.role], str(ROLE_LABELS[user.role]), scope))
     widths = [max(_width(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         click.echo("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
