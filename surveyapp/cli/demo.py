@@ -22,8 +22,7 @@ from surveyapp.demo import (
 from surveyapp.demo.county import DEMO_USERNAMES
 from surveyapp.extensions import db
 from surveyapp.labels import ROLE_LABELS
-from surveyapp.models import Role, User
-
+from surveyapp.models import User
 
 demo_cli = OneLineGroup("demo", help="演示县：载入合成数据，列出演示账号。")
 
