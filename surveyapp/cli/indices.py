@@ -41,11 +41,13 @@ def compute_command(wave_code: str, level: str, output: str, exclude_flagged: bo
     if output == "json":
         click.echo(json.dumps(report_data(report), ensure_ascii=False, indent=2))
         return
-    writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=FIELDS, lineterminator="\n")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(
         {k: ("" if v is None else v) for k, v in r.items()} for r in report_rows(report)
     )
+    click.echo(out.getvalue(), nl=False)
 
 
 @indices_cli.command("export-responses")
