@@ -40,7 +40,8 @@ def roster_command(kind: str, file: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx")
 @with_messages
 def rosters_command(directory: Path, fmt: str) -> None:
-    """按导入顺序导出全部名册到 DIRECTORY（01-orgs.xlsx、02-branches.xlsx……）。"""
+    """按导入顺序导出全部名册到 DIRECTORY（01-orgs.xlsx、02-branches.xlsx……）。
+    账号名册不含密码：导入到新系统前须为新账号填写“初始密码”列。"""
     from surveyapp.services.exports import export_roster
     from surveyapp.services.imports import KINDS
 

@@ -40,8 +40,8 @@ def with_messages(command: Callable[..., Any]) -> Callable[..., Any]:
 @with_appcontext
 @with_messages
 def import_command(kind: str, file: Path, dry_run: bool) -> None:
-    """导入名册：KIND 为 orgs、branches、households、people、links、users、population、counts；
-    FILE 为 .csv 或 .xlsx。有错误时什么也不写入。"""
+    """导入名册：KIND 为 orgs、branches、households、people、links、teams、users、population、
+    counts；FILE 为 .csv 或 .xlsx。有错误时什么也不写入。"""
     from surveyapp.services.imports import KINDS, UnknownKind, UnreadableFile, import_file
 
     if kind not in KINDS:

@@ -2,6 +2,10 @@
 
 Rosters carry personal data (names, phone numbers) and are for admins only; they use the same
 columns as the import templates, so an exported roster imports unchanged into another database.
+The accounts roster is the one exception by design: it carries no passwords (its 初始密码 column
+is empty), so importing it where an account does not exist yet is a row error, "新账号必须填写
+初始密码", until the admin fills that column in. Generating passwords instead would mean printing
+them once to whoever ran the import; leaving the choice to the admin is safer and simpler.
 
 A wave's responses leave as one row per response, with the design columns an analyst needs:
 

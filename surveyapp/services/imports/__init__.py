@@ -7,7 +7,7 @@ upserting by code, so importing the same file again changes nothing. The web pag
 ``flask import`` both call it.
 
 Kinds, in the order a county's rosters are imported: orgs, branches, households, people,
-links, users, population, counts.
+links, teams, users, population, counts.
 """
 
 from __future__ import annotations
@@ -39,12 +39,13 @@ from surveyapp.services.imports.links import LinksKind
 from surveyapp.services.imports.orgs import OrgsKind
 from surveyapp.services.imports.people import PeopleKind
 from surveyapp.services.imports.population import PopulationKind
+from surveyapp.services.imports.teams import TeamsKind
 from surveyapp.services.imports.users import UsersKind
 
 KINDS: dict[str, type[Kind]] = {
     kind.name: kind
-    for kind in (OrgsKind, BranchesKind, HouseholdsKind, PeopleKind, LinksKind, UsersKind,
-                 PopulationKind, CountsKind)
+    for kind in (OrgsKind, BranchesKind, HouseholdsKind, PeopleKind, LinksKind, TeamsKind,
+                 UsersKind, PopulationKind, CountsKind)
 }
 PERSONAL_KINDS = ("households", "people", "users")  # names, phone numbers: admins only
 

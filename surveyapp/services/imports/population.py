@@ -20,10 +20,15 @@ SEXES = {"男": "男", "女": "女", "male": "男", "female": "女"}
 
 
 def age_group(text: str) -> str:
-    normalised = text.replace("—", "-").replace("–", "-").replace("岁", "").replace("以上", "+")
+    """An age band as the questionnaire's raking item words it ("18—29岁", "60岁及以上", "65+").
+
+    Stored as written: raking matches respondents' answers to these cells by the exact label,
+    so rewriting "60岁及以上" as "60+" would leave the village unraked."""
+    normalised = (text.replace("—", "-").replace("–", "-").replace("岁", "")
+                  .replace("及以上", "+").replace("以上", "+"))
     if not AGE_GROUP.match(normalised):
-        raise c.CellError(_("年龄组“%(value)s”无效，请写成 18-34 或 65+", value=text))
-    return normalised
+        raise c.CellError(_("年龄组“%(value)s”无效，请写成 18—29岁 或 60岁及以上", value=text))
+    return text
 
 
 class PopulationKind(c.Kind):
@@ -32,8 +37,8 @@ class PopulationKind(c.Kind):
     model = PopulationCell
     columns = [
         c.Column("village", "村（社区）编码", c.code, required=True, example="QY01V01"),
-        c.Column("age_group", "年龄组", age_group, required=True, example="18-34",
-                 help=_l("如 18-34、35-49、50-64、65+")),
+        c.Column("age_group", "年龄组", age_group, required=True, example="18—29岁",
+                 help=_l("与问卷年龄组选项的文字一致，如 18—29岁、60岁及以上")),
         c.Column("sex", "性别", c.choice(SEXES), required=True, example="男"),
         c.Column("adults", "成年人数", c.count, required=True, example="120"),
     ]
