@@ -305,9 +305,12 @@ def _population_sizes(columns, fpc, stratum_of_row, stratum_names, n_psu_h):
         )
     n_strata = len(stratum_names)
     low = np.full(n_strata, np.inf)
-    high = np.full(n_strata, -np.inf)
-    np.minimum.at(low, stratum_of_row, values)
-    np.maximum.at(high, stratum_of_row, values)
+    low[stratum_of_row] = values  # one of each stratum's values: all of them, if constant
+    high = low
+    if (values != low[stratum_of_row]).any():
+        low, high = np.full(n_strata, np.inf), np.full(n_strata, -np.inf)
+        np.minimum.at(low, stratum_of_row, values)
+        np.maximum.at(high, stratum_of_row, values)
     varying = np.flatnonzero(low != high)
     if len(varying):
         h = varying[0]
