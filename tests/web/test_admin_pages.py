@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from surveyapp.models import AdminCount, AuditEntry, Org, User
+from surveyapp.services import audit
 from tests.web.test_auth import csrf_token
 
 PAGES = ["/admin/orgs", "/admin/users", "/admin/counts", "/admin/imports", "/admin/exports",
@@ -133,3 +135,29 @@ def test_the_audit_log_filters_by_action(client: FlaskClient, login_as: Any) -> 
     client.get("/admin/exports/rosters/orgs.csv")
     text = client.get("/admin/audit?action=export.").get_data(as_text=True)
     assert "export.roster" in text and "demo.load" not in text.split("<tbody>")[1]
+
+
+def test_the_audit_log_shows_chinese_details_as_text_not_escapes(client: FlaskClient,
+                                                                  login_as: Any, db: Any) -> None:
+    audit.record("org.rename", username="admin", target="QY01V01",
+                 detail={"name": "更名村", "fields": ["组织名称", "上级组织"],
+                         "before": {"name": "旧村"}})
+    db.session.commit()
+    login_as("admin")
+    text = client.get("/admin/audit?target=QY01V01").get_data(as_text=True)
+    row = text.split("<tbody>")[1]
+    assert "name：更名村" in row and "fields：组织名称、上级组织" in row and "旧村" in row
+    assert "\\u" not in row
+
+
+def test_the_audit_query_pages_newest_first_and_filters_by_day(app: Any, db: Any) -> None:
+    for n in range(audit.PAGE_SIZE + 1):
+        audit.record("test.page", target=f"T{n:03d}")
+    db.session.commit()
+    first = audit.audit_page(audit.AuditFilter(action="test."), page=0)
+    second = audit.audit_page(audit.AuditFilter(action="test."), page=1)
+    assert len(first.rows) == audit.PAGE_SIZE and first.more and "test.page" in first.actions
+    assert [r.target for r in second.rows] == ["T000"] and not second.more
+    today = datetime.now(UTC).date()
+    earlier = audit.AuditFilter(action="test.", until=today - timedelta(days=1))
+    assert audit.audit_page(earlier).rows == []
