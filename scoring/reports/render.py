@@ -156,12 +156,12 @@ def environment() -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = _number
+    env.filters["num"] = format_number
     env.filters["pct"] = _percent
     return env
 
 
-def _number(x: Any, digits: int = 1) -> str:
+def format_number(x: Any, digits: int = 1) -> str:
     if x is None or (isinstance(x, float) and x != x):
         return "—"
     if isinstance(x, int):
