@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 
+from surveyapp.models.assessment_records import Exemption, PointsEntry, PointsKind, VetoEvent
 from surveyapp.models.audit import AuditEntry
 from surveyapp.models.base import Base
 from surveyapp.models.collection import (
@@ -29,6 +30,7 @@ from surveyapp.models.user import Role, User
 from surveyapp.models.wave import Invitation, Wave, WaveStatus
 
 __all__ = [
+    "Exemption", "PointsEntry", "PointsKind", "VetoEvent",
     "DurationSample", "Draft", "Eligibility", "Outcome", "Participation", "RecentSubmission",
     "SampledHousehold", "SubmittedBrowser",
     "AdminCount", "AuditEntry", "Base", "CountKind", "DurationBucket", "GridBranch",
