@@ -59,6 +59,7 @@ def register_cli(app: Any) -> None:
     from surveyapp.cli.imports import import_command
     from surveyapp.cli.indices import indices_cli
     from surveyapp.cli.questionnaires import questionnaires_cli
+    from surveyapp.cli.reports import reports_cli
     from surveyapp.cli.waves import waves_cli
 
     app.cli.add_command(demo_cli)
@@ -66,4 +67,5 @@ def register_cli(app: Any) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(indices_cli)
     app.cli.add_command(questionnaires_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(waves_cli)

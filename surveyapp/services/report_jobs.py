@@ -1,0 +1,187 @@
+"""Rendering many reports: on a pool of processes, and as a background job that builds one
+ZIP of a township's village reports with its progress visible across page reloads.
+
+The job runs on RQ when ``REDIS_URL`` is set (the job and its progress live in Redis, so they
+survive a restart of the web workers; run ``rq worker reports``), and otherwise on a local
+thread in the web process (the job lives as long as that process). Both write the ZIP into
+``instance/reports/jobs/``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+import zipfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from scoring.reports import render_pdf
+
+QUEUE = "reports"
+_local_jobs: dict[str, dict[str, Any]] = {}
+_local_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-job")
+
+
+def _render_to(item: tuple[dict, str, int]) -> str:
+    data, path, min_cell = item
+    Path(path).write_bytes(render_pdf(data, min_cell=min_cell))
+    return path
+
+
+def render_all(
+    data: Sequence[dict],
+    paths: Sequence[Path],
+    *,
+    jobs: int,
+    min_cell: int,
+    progress: Callable[[int], Any] = lambda n: None,
+) -> None:
+    """Render each report to its path, ``jobs`` processes at a time (spawned, not forked:
+    the parent holds database connections and threads)."""
+    items = [(d, str(p), min_cell) for d, p in zip(data, paths, strict=True)]
+    if jobs == 1:
+        for item in items:
+            _render_to(item)
+            progress(1)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        for _ in pool.map(_render_to, items):
+            progress(1)
+
+
+def jobs_dir(app: Flask) -> Path:
+    path = Path(app.instance_path) / "reports" / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def build_village_zip(
+    app: Flask,
+    job_id: str,
+    wave_code: str,
+    township_code: str,
+    visible: set[int] | None,
+    report: Callable[[int, int], None],
+) -> str:
+    """All village reports of a township as one ZIP; ``report(done, total)`` after each."""
+    from surveyapp.services import reports as report_service
+
+    with app.app_context():
+        wave = report_service.find_wave(wave_code)
+        township = report_service.find_org(township_code)
+        requests = [
+            r
+            for r in report_service.requests_for(wave, "village", township)
+            if visible is None or r.org.id in visible
+        ]
+        report(0, len(requests))
+        target = jobs_dir(app) / f"{job_id}.zip"
+        partial = target.with_suffix(".part")
+        with zipfile.ZipFile(partial, "w") as archive:
+            for done, request in enumerate(requests, start=1):
+                pdf, _ = report_service.report_pdf(
+                    report_service.report_data(request, visible=visible),
+                    cache_dir=report_service.report_cache_dir(),
+                )
+                archive.writestr(report_service.file_name(request), pdf)
+                report(done, len(requests))
+        partial.replace(target)
+        return str(target)
+
+
+def start_village_zip(wave_code: str, township_code: str, visible: set[int] | None) -> str:
+    """Start the job; returns its id."""
+    app = current_app._get_current_object()
+    job_id = uuid.uuid4().hex
+    if app.config.get("REDIS_URL"):
+        from redis import Redis
+        from rq import Queue
+
+        queue = Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"]))
+        queue.enqueue(
+            _rq_job,
+            job_id,
+            wave_code,
+            township_code,
+            sorted(visible) if visible is not None else None,
+            job_id=job_id,
+            job_timeout=3600,
+            result_ttl=86400,
+        )
+        return job_id
+    _local_jobs[job_id] = {"state": "queued", "done": 0, "total": None, "path": None, "error": None}
+
+    def report(done: int, total: int) -> None:
+        _local_jobs[job_id].update(state="running", done=done, total=total)
+
+    def run() -> None:
+        try:
+            path = build_village_zip(app, job_id, wave_code, township_code, visible, report)
+            _local_jobs[job_id].update(state="finished", path=path)
+        except Exception as error:  # noqa: BLE001 - shown on the page, logged here
+            app.logger.exception("report job %s failed", job_id)
+            _local_jobs[job_id].update(state="failed", error=str(error))
+
+    future: Future = _local_pool.submit(run)
+    _local_jobs[job_id]["future"] = future
+    return job_id
+
+
+def _rq_job(job_id: str, wave_code: str, township_code: str, visible: list[int] | None) -> str:
+    from rq import get_current_job
+
+    from surveyapp import create_app
+
+    job = get_current_job()
+
+    def report(done: int, total: int) -> None:
+        job.meta.update(done=done, total=total)
+        job.save_meta()
+
+    return build_village_zip(
+        create_app(),
+        job_id,
+        wave_code,
+        township_code,
+        set(visible) if visible is not None else None,
+        report,
+    )
+
+
+def job_status(job_id: str) -> dict[str, Any] | None:
+    """``state`` (queued, running, finished, failed), ``done``, ``total``, ``path``, ``error``;
+    None for an unknown job."""
+    app = current_app
+    if app.config.get("REDIS_URL"):
+        from redis import Redis
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        try:
+            job = Job.fetch(job_id, connection=Redis.from_url(app.config["REDIS_URL"]))
+        except NoSuchJobError:
+            return None
+        state = str(job.get_status())
+        return {
+            "state": {"started": "running"}.get(state, state),
+            "done": job.meta.get("done", 0),
+            "total": job.meta.get("total"),
+            "path": job.return_value() if state == "finished" else None,
+            "error": "生成失败" if state == "failed" else None,
+        }
+    status = _local_jobs.get(job_id)
+    return None if status is None else {k: v for k, v in status.items() if k != "future"}
+
+
+def wait_local(job_id: str, timeout: float = 300) -> None:
+    """Block until a local job ends (tests and the CLI use it)."""
+    _local_jobs[job_id]["future"].result(timeout=timeout)
+
+
+def zip_path_ok(path: str) -> bool:
+    return Path(path).resolve().is_relative_to(jobs_dir(current_app).resolve())
