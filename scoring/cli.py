@@ -47,6 +47,7 @@ def build_parser() -> ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_estimate_command(commands)
     add_indices_command(commands)
+    add_report_command(commands)
     return parser
 
 
@@ -91,6 +92,40 @@ def add_indices_command(commands) -> None:
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (0.95)")
     p.add_argument("--format", choices=["json", "csv"], default="csv")
     p.set_defaults(run=run_indices)
+
+
+def add_report_command(commands) -> None:
+    p = commands.add_parser("report", help="a PDF report from its plain data (JSON)")
+    p.add_argument("data", metavar="REPORT.json", help="from flask reports build --json")
+    p.add_argument("--out", required=True, metavar="REPORT.pdf")
+    p.add_argument("--min-cell", type=int, default=5, help="smallest breakdown shown (5)")
+    p.add_argument("--html", action="store_true", help="write the HTML instead of the PDF")
+    p.set_defaults(run=run_report)
+
+
+def run_report(args: argparse.Namespace) -> str:
+    from jinja2 import UndefinedError
+
+    from scoring.reports import html_to_pdf, input_hash, render_html
+
+    try:
+        with open(args.data, encoding="utf-8-sig") as f:
+            data = json.load(f)
+    except OSError as e:
+        raise BadInput(f"{args.data}: cannot read: {e.strerror or e}") from None
+    except json.JSONDecodeError as e:
+        raise BadInput(f"{args.data}:{e.lineno}: not valid JSON: {e.msg}") from None
+    try:
+        html = render_html(data, min_cell=args.min_cell)
+    except (ValueError, TypeError, UndefinedError) as e:
+        raise BadInput(f"{args.data}: {e}") from None
+    output = html.encode("utf-8") if args.html else html_to_pdf(html)
+    try:
+        with open(args.out, "wb") as f:
+            f.write(output)
+    except OSError as e:
+        raise BadInput(f"{args.out}: cannot write: {e.strerror or e}") from None
+    return f"{args.out}: input hash {input_hash(data)}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
