@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -20,6 +20,7 @@ from surveyapp.services import submissions
 from surveyapp.services.forms import build_section_form
 
 BROWSER_COOKIE_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
+QUIZ_KEY = "quiz"  # in the signed session cookie: the last quiz result, for its thank-you page
 
 
 def notice(title: str, message: str, status: int) -> tuple[str, int]:
@@ -43,8 +44,12 @@ def draft_missing() -> tuple[str, int]:
                   _("没有找到您的答卷，可能已超过 7 天或链接有误。请重新打开调查链接作答。"), 400)
 
 
-def thanks(next_url: str | None = None) -> WerkzeugResponse:
-    page = render_template("public/thanks.html", next_url=next_url)
+def thanks(next_url: str | None = None, draft_id: int | None = None) -> WerkzeugResponse:
+    """The thank-you page; with the quiz result of the draft just submitted from this browser,
+    which only this browser's session holds (a double tap's second reply shows it too)."""
+    quiz = session.get(QUIZ_KEY, {})
+    page = render_template("public/thanks.html", next_url=next_url,
+                           quiz=quiz.get("scores", []) if quiz.get("draft") == draft_id else [])
     response = WerkzeugResponse(page, 200, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -82,7 +87,7 @@ def start(wave_code: str, village_code: str) -> object:
 def resume(draft_id: int) -> object:
     draft = _draft(draft_id)
     if draft is None:
-        return _gone()
+        return _gone(draft_id)
     return redirect(url_for("public.section", draft_id=draft.id, section=draft.section))
 
 
@@ -90,7 +95,7 @@ def resume(draft_id: int) -> object:
 def section(draft_id: int, section: int) -> object:
     draft = _draft(draft_id)
     if draft is None:
-        return _gone()
+        return _gone(draft_id)
     definition = submissions.draft_definition(draft)
     if not 0 <= section < len(definition["sections"]):
         return notice(_("请求有误"), _("没有这一页。"), 400)
@@ -103,38 +108,34 @@ def section(draft_id: int, section: int) -> object:
 
 def _post_section(draft: Draft, definition: dict, section: int) -> object:
     key, draft_id = request.cookies.get(DRAFT_COOKIE, ""), draft.id
+    back = request.form.get("action") == "back"
     try:
-        result = submissions.record_section(draft, section, request.form)
-    except submissions.DraftNotFound:
-        return _gone()
-    if request.form.get("action") == "back":
-        target = submissions.previous_shown(definition, section, draft.answers)
-        return redirect(url_for("public.section", draft_id=draft_id, section=target))
-    if result.errors:
-        form = build_section_form(definition, section, formdata=request.form)
-        return render_section(definition, section, draft.answers, form=form,
-                              errors=result.errors, action=request.path, status=400)
-    if result.next_section < len(definition["sections"]):
-        return redirect(url_for("public.section", draft_id=draft_id, section=result.next_section))
-    return _submit(key, draft_id)
-
-
-def _submit(key: str, draft_id: int) -> object:
-    try:
-        submissions.submit(key)
+        result = submissions.record_section(draft, section, request.form, definition=definition,
+                                            submit_key=None if back else key)
     except submissions.DraftAlreadySubmitted as done:
-        return thanks(done.next_url)
+        return thanks(done.next_url, draft_id)
     except submissions.DraftNotFound:
-        return draft_missing()
+        return _gone(draft_id)
     except submissions.WaveNotOpen:
         return wave_closed()
     except submissions.AlreadySubmitted:
         return already_answered()
     except submissions.AnswersIncomplete as problem:
         return redirect(url_for("public.section", draft_id=draft_id, section=problem.section))
-    # The draft cookie stays: a retried POST or a reload must find the receipt with it.
-    receipt = submissions.find_receipt(key)
-    return thanks(receipt.next_url if receipt else None)
+    if back:
+        target = submissions.previous_shown(definition, section, draft.answers)
+        return redirect(url_for("public.section", draft_id=draft_id, section=target))
+    if result.submitted is not None:
+        # The draft cookie stays: a retried POST or a reload must find the receipt with it.
+        if result.submitted.quiz:
+            session[QUIZ_KEY] = {"draft": draft_id,
+                                 "scores": [q.as_dict() for q in result.submitted.quiz]}
+        return thanks(result.submitted.next_url, draft_id)
+    if result.errors:
+        form = build_section_form(definition, section, formdata=request.form)
+        return render_section(definition, section, draft.answers, form=form,
+                              errors=result.errors, action=request.path, status=400)
+    return redirect(url_for("public.section", draft_id=draft_id, section=result.next_section))
 
 
 def _draft(draft_id: int) -> Draft | None:
@@ -143,8 +144,8 @@ def _draft(draft_id: int) -> Draft | None:
     return draft if draft is not None and draft.id == draft_id else None
 
 
-def _gone() -> object:
+def _gone(draft_id: int) -> object:
     receipt = submissions.find_receipt(request.cookies.get(DRAFT_COOKIE, ""))
     if receipt is not None:
-        return thanks(receipt.next_url)
+        return thanks(receipt.next_url, draft_id)
     return draft_missing()

@@ -51,10 +51,17 @@ def field_name(item_id: str) -> str:
 
 
 def section_form_class(definition: dict, index: int) -> type[FlaskForm]:
-    """A FlaskForm subclass with one field per item of section ``index``."""
+    """A FlaskForm subclass with one field per item of section ``index``; built once per
+    cached definition (``surveyapp.services.definitions``), each time for any other dict."""
+    built = getattr(definition, "form_classes", None)
+    if built is not None and index in built:
+        return built[index]
     section = definition["sections"][index]
     fields = {field_name(item["id"]): _field(item) for item in section["items"]}
-    return type(f"Section{index}Form", (FlaskForm,), fields)
+    form_class = type(f"Section{index}Form", (FlaskForm,), fields)
+    if built is not None:
+        built[index] = form_class
+    return form_class
 
 
 def build_section_form(

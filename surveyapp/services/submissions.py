@@ -23,14 +23,24 @@ Storage rules:
 - ``submit`` is one transaction whose first statement deletes the draft (``DELETE …
   RETURNING``). That claims the draft: on SQLite the write lock is taken at once, so concurrent
   writers queue on the busy timeout instead of failing on a stale read snapshot; on PostgreSQL a
-  second request for the same draft waits on the row and then finds it gone.
+  second request for the same draft waits on the row and then finds it gone. The last page's
+  answers, when the runner sends them along (``record_section(…, submit_key=…)``), are merged
+  in that same transaction instead of being saved to the draft first: a final submission
+  commits once.
 - A retried submit (double tap) finds a ``SubmissionReceipt`` under the same key hash for an
   hour and raises ``DraftAlreadySubmitted``; the runner shows the thank-you page again.
 - Quality flags never block or delete: too fast (under ``TOO_FAST_SHARE`` of the median of
-  recent ``DurationSample`` seconds, once ``TOO_FAST_MIN_SAMPLES`` exist), straight-lining (at
-  least ``STRAIGHTLINE_MIN_ITEMS`` likert answers, all at the same scale position), burst (the
-  ``BURST_COUNT``-th or later poster submission for one village within ``BURST_WINDOW_SECONDS``;
-  older ``RecentSubmission`` rows are pruned on every submission).
+  the last ``DURATION_SAMPLES_FOR_MEDIAN`` ``DurationSample`` seconds, once
+  ``TOO_FAST_MIN_SAMPLES`` exist), straight-lining (at least ``STRAIGHTLINE_MIN_ITEMS`` likert
+  answers, all at the same scale position), burst (the ``BURST_COUNT``-th or later poster
+  submission for one village within ``BURST_WINDOW_SECONDS``).
+
+Cost per submission (the collection benchmark in docs/benchmarks.md): the definition comes from
+the per-process cache in ``surveyapp.services.definitions``; the median of a wave's durations is
+read at most once per ``DURATION_MEDIAN_MAX_AGE`` seconds per process (a flag compares with a
+median up to that old, which moves little over a few hundred samples); expired receipts and
+``RecentSubmission`` rows are pruned at most once per ``PRUNE_INTERVAL_SECONDS`` per process,
+so burst times outlive their window by at most that interval while submissions keep coming.
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import statistics
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -71,7 +82,9 @@ from surveyapp.models import (
 )
 from surveyapp.models.base import utcnow
 from surveyapp.questionnaire.answers import answer_problems, clean_answers, shown_items
+from surveyapp.services.definitions import wave_definition
 from surveyapp.services.forms import build_section_form, read_answers
+from surveyapp.services.quiz import QuizScore, quiz_scores
 
 DRAFT_LIFETIME = timedelta(days=7)
 RECEIPT_LIFETIME = timedelta(hours=1)
@@ -82,6 +95,8 @@ DEFAULTS = {
     "STRAIGHTLINE_MIN_ITEMS": 6,
     "BURST_COUNT": 10,
     "BURST_WINDOW_SECONDS": 600,
+    "DURATION_MEDIAN_MAX_AGE": 30,
+    "PRUNE_INTERVAL_SECONDS": 60,
 }
 BUCKETS = ((60, DurationBucket.UNDER_1M), (180, DurationBucket.M1_3),
            (300, DurationBucket.M3_5), (600, DurationBucket.M5_10))
@@ -123,9 +138,19 @@ class AnswersIncomplete(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Submitted:
+    """A stored submission and what the thank-you page may show the respondent, once."""
+
+    response: Response
+    next_url: str | None
+    quiz: tuple[QuizScore, ...]  # the respondent's own quiz result, never stored
+
+
+@dataclass(frozen=True, slots=True)
 class SectionResult:
     errors: dict[str, str]
     next_section: int  # where the respondent goes on from here
+    submitted: Submitted | None = None  # the last page, submitted along with its answers
 
 
 def hash_key(key: str) -> str:
@@ -150,7 +175,7 @@ def find_public_link(wave_code: str, village_code: str) -> tuple[Wave, Org]:
     org = db.session.scalar(sa.select(Org).where(Org.code == village_code))
     if wave is None or org is None or org.kind not in VILLAGE_KINDS or org.retired_at:
         raise UnknownWaveOrOrg(f"{wave_code}/{village_code}")
-    definition = wave.questionnaire_version.definition
+    definition = wave_definition(wave.id).definition
     subject = definition.get("subject")
     if "citizen" not in definition.get("audience", []) or (subject and subject["kind"] == "person"):
         raise UnknownWaveOrOrg(f"{wave_code} is not a citizen questionnaire")
@@ -188,7 +213,7 @@ def begin_poster_draft(wave: Wave, org: Org, browser_key: str) -> tuple[Draft, s
         raise AlreadySubmitted(f"browser at {org.code}")
     context: dict[str, Any] = {"recruitment": "poster", "mode": "self",
                                "browser_hash": hash_key(browser_key)}
-    subject = wave.questionnaire_version.definition.get("subject")
+    subject = wave_definition(wave.id).definition.get("subject")
     if subject and subject["kind"] == "organisation":
         context["subject_org_id"] = org.id
     return begin_draft(wave, org, context=context)
@@ -254,8 +279,8 @@ def find_receipt(key: str) -> SubmissionReceipt | None:
 
 
 def draft_definition(draft: Draft) -> dict:
-    wave = db.session.get(Wave, draft.wave_id)
-    return wave.questionnaire_version.definition
+    """The definition the draft answers (cached; read-only)."""
+    return wave_definition(draft.wave_id).definition
 
 
 # --- answering ------------------------------------------------------------------------------
@@ -272,35 +297,57 @@ def save_section(draft: Draft, section_index: int, raw_form: MultiDict) -> dict[
     return record_section(draft, section_index, raw_form).errors
 
 
-def record_section(draft: Draft, section_index: int, raw_form: MultiDict) -> SectionResult:
-    """``save_section`` that also says which section to show next."""
-    definition = draft_definition(draft)
+def record_section(draft: Draft, section_index: int, raw_form: MultiDict, *,
+                   definition: dict | None = None, submit_key: str | None = None
+                   ) -> SectionResult:
+    """``save_section`` that also says which section to show next.
+
+    With ``submit_key`` (the draft's key), a page that leaves nothing to answer is submitted
+    at once with its answers (``SectionResult.submitted``) in the submission's one transaction,
+    rather than saved to the draft first; it raises what ``submit`` raises, except that
+    AnswersIncomplete saves the page before passing on.
+    """
+    definition = definition or draft_definition(draft)
     sections = definition["sections"]
     if not 0 <= section_index < len(sections):
         raise DraftNotFound(f"section {section_index}")
     form = build_section_form(definition, section_index, formdata=raw_form, csrf=False)
     given, errors = read_answers(definition, section_index, form)
-    answers = {k: v for k, v in {**draft.answers, **given}.items() if v is not None}
+    answers = _merged(draft.answers, given)
     section_ids = [item["id"] for item in sections[section_index]["items"]]
     problems = answer_problems(definition, answers)
     errors |= {item_id: problems[item_id] for item_id in section_ids if item_id in problems}
     errors |= _unseen(definition, section_index, answers, raw_form.get("_seen"))
     kept = {k: v for k, v in answers.items() if k not in errors}
     next_section = section_index if errors else _next_shown(definition, section_index + 1, kept)
-    furthest = max(draft.section, min(next_section, len(sections) - 1))
-    draft_id = draft.id
+    draft_id, furthest = draft.id, max(draft.section, min(next_section, len(sections) - 1))
+    if submit_key is not None and next_section == len(sections):
+        try:
+            return SectionResult({}, next_section, finish(submit_key, page=given))
+        except AnswersIncomplete:
+            _save(draft_id, kept, furthest)
+            raise
+    _save(draft_id, kept, furthest)
+    return SectionResult(errors, next_section)
+
+
+def _merged(answers: dict[str, Any] | None, page: dict[str, Any]) -> dict[str, Any]:
+    """The draft's answers with a page's on top; an emptied answer on the page removes it."""
+    return {k: v for k, v in {**(answers or {}), **page}.items() if v is not None}
+
+
+def _save(draft_id: int, answers: dict[str, Any], furthest: int) -> None:
     end_reads()
     updated = db.session.execute(
         sa.update(Draft)
         .where(Draft.id == draft_id, Draft.expires_at > utcnow())
-        .values(answers=kept, section=furthest)
+        .values(answers=answers, section=furthest)
         .execution_options(synchronize_session=False)
     )
     if updated.rowcount == 0:
         db.session.rollback()
         raise DraftNotFound("draft gone while saving")
     db.session.commit()
-    return SectionResult(errors, next_section)
 
 
 def shown_in_section(definition: dict, section_index: int, answers: dict[str, Any]) -> set[str]:
@@ -346,7 +393,12 @@ def first_problem_section(definition: dict, problems: dict[str, str]) -> int:
 
 
 def submit(draft_key: str) -> Response:
-    """Store the draft as a response, atomically, and delete the draft.
+    """Store the draft as a response, atomically, and delete the draft (see ``finish``)."""
+    return finish(draft_key).response
+
+
+def finish(draft_key: str, *, page: dict[str, Any] | None = None) -> Submitted:
+    """Store the draft, with ``page``'s answers on top, as a response, and delete the draft.
 
     Anything uncommitted in the session is rolled back first: the submission must begin its
     own transaction with the claiming DELETE (see the module docstring).
@@ -371,7 +423,7 @@ def submit(draft_key: str) -> Response:
             raise DraftAlreadySubmitted(receipt.next_url)
         raise DraftNotFound("no live draft")
     try:
-        response = _store(claimed, key_hash, now)
+        submitted = _store(claimed, _merged(claimed.answers, page or {}), key_hash, now)
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
@@ -380,15 +432,15 @@ def submit(draft_key: str) -> Response:
         db.session.rollback()
         raise
     db.session.commit()
-    return response
+    return submitted
 
 
-def _store(claimed: Any, key_hash: str, now: datetime) -> Response:
-    wave = db.session.get(Wave, claimed.wave_id)
+def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime) -> Submitted:
+    wave = wave_definition(claimed.wave_id)
     if wave.status is not WaveStatus.OPEN:
         raise WaveNotOpen(wave.code)
-    definition = wave.questionnaire_version.definition
-    answers = clean_answers(definition, claimed.answers or {})
+    definition = wave.definition
+    answers = clean_answers(definition, given)
     problems = answer_problems(definition, answers)
     if problems:
         raise AnswersIncomplete(problems, first_problem_section(definition, problems))
@@ -398,8 +450,8 @@ def _store(claimed: Any, key_hash: str, now: datetime) -> Response:
     anonymous = bool(definition.get("anonymous", True))
     person_id = context.get("person_id")
     response = Response(
-        wave_id=wave.id,
-        questionnaire_version_id=wave.questionnaire_version_id,
+        wave_id=wave.wave_id,
+        questionnaire_version_id=wave.version_id,
         org_id=claimed.org_id,
         subject_person_id=context.get("subject_person_id"),
         subject_org_id=context.get("subject_org_id"),
@@ -411,28 +463,36 @@ def _store(claimed: Any, key_hash: str, now: datetime) -> Response:
         recruitment=recruitment,
         mode=Mode(context.get("mode", "self")),
         weight=context.get("weight"),
-        flag_too_fast=_is_too_fast(wave.id, seconds),
+        flag_too_fast=_is_too_fast(wave.wave_id, seconds),
         flag_straightline=is_straightline(definition, answers),
-        flag_burst=recruitment is Recruitment.POSTER and _is_burst(wave.id, claimed.org_id, now),
+        flag_burst=recruitment is Recruitment.POSTER and _is_burst(wave.wave_id, claimed.org_id,
+                                                                   now),
     )
     db.session.add(response)
-    db.session.add(DurationSample(wave_id=wave.id, seconds=seconds))
-    _record_side_effects(wave, claimed.org_id, context, now)
-    db.session.add(SubmissionReceipt(key_hash=key_hash, expires_at=now + RECEIPT_LIFETIME,
-                                     next_url=context.get("next_url")))
-    _prune(SubmissionReceipt, SubmissionReceipt.expires_at <= now)
-    return response
+    _insert(DurationSample, wave_id=wave.wave_id, seconds=seconds)
+    _record_side_effects(wave.wave_id, claimed.org_id, context, now)
+    _insert(SubmissionReceipt, key_hash=key_hash, expires_at=now + RECEIPT_LIFETIME,
+            next_url=context.get("next_url"))
+    if _is_due("receipts", now):
+        _prune(SubmissionReceipt, SubmissionReceipt.expires_at <= now)
+    return Submitted(response, context.get("next_url"), quiz_scores(definition, answers))
 
 
-def _record_side_effects(wave: Wave, org_id: int, context: dict, now: datetime) -> None:
+def _insert(model: type, **values: Any) -> None:
+    """One row that nothing reads back in this request: a Core INSERT on the table, without
+    the ORM's bookkeeping (column defaults still apply)."""
+    db.session.execute(sa.insert(model.__table__).values(**values))
+
+
+def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime) -> None:
     """Rows kept apart from the response: the duplicate guard, participation, the slip, the
     drawn household's outcome. A unique constraint refuses a second answer."""
     if context.get("browser_hash"):
-        db.session.add(SubmittedBrowser(wave_id=wave.id, org_id=org_id,
-                                        browser_hash=context["browser_hash"]))
+        _insert(SubmittedBrowser, wave_id=wave_id, org_id=org_id,
+                browser_hash=context["browser_hash"])
     if context.get("person_id") is not None:
-        db.session.add(Participation(wave_id=wave.id, person_id=context["person_id"],
-                                     subject_key=subject_key(context)))
+        _insert(Participation, wave_id=wave_id, person_id=context["person_id"],
+                subject_key=subject_key(context))
     if context.get("invitation_id") is not None:
         used = db.session.execute(
             sa.update(Invitation)
@@ -484,20 +544,32 @@ def is_straightline(definition: dict, answers: dict[str, Any]) -> bool:
 
 
 def _is_too_fast(wave_id: int, seconds: int) -> bool:
+    median = _recent_median(wave_id)
+    return median is not None and seconds < setting("TOO_FAST_SHARE") * median
+
+
+def _recent_median(wave_id: int) -> float | None:
+    """The median of the wave's last DURATION_SAMPLES_FOR_MEDIAN durations (None while fewer
+    than TOO_FAST_MIN_SAMPLES exist), read at most once per DURATION_MEDIAN_MAX_AGE seconds."""
+    medians = current_app.extensions.setdefault("surveyapp.duration_medians", {})
+    read_at, median = medians.get(wave_id, (None, None))
+    if read_at is not None and time.monotonic() - read_at < setting("DURATION_MEDIAN_MAX_AGE"):
+        return median
     recent = list(db.session.scalars(
         sa.select(DurationSample.seconds)
         .where(DurationSample.wave_id == wave_id)
         .order_by(DurationSample.id.desc())
         .limit(setting("DURATION_SAMPLES_FOR_MEDIAN"))
     ))
-    if len(recent) < setting("TOO_FAST_MIN_SAMPLES"):
-        return False
-    return seconds < setting("TOO_FAST_SHARE") * statistics.median(recent)
+    median = statistics.median(recent) if len(recent) >= setting("TOO_FAST_MIN_SAMPLES") else None
+    medians[wave_id] = (time.monotonic(), median)
+    return median
 
 
 def _is_burst(wave_id: int, org_id: int, now: datetime) -> bool:
     since = now - timedelta(seconds=setting("BURST_WINDOW_SECONDS"))
-    _prune(RecentSubmission, RecentSubmission.at < since)
+    if _is_due("recent submissions", now):
+        _prune(RecentSubmission, RecentSubmission.at < since)
     earlier = db.session.scalar(
         sa.select(sa.func.count()).select_from(RecentSubmission).where(
             RecentSubmission.wave_id == wave_id,
@@ -505,8 +577,19 @@ def _is_burst(wave_id: int, org_id: int, now: datetime) -> bool:
             RecentSubmission.at >= since,
         )
     )
-    db.session.add(RecentSubmission(wave_id=wave_id, org_id=org_id, at=now))
+    _insert(RecentSubmission, wave_id=wave_id, org_id=org_id, at=now)
     return earlier + 1 >= setting("BURST_COUNT")
+
+
+def _is_due(what: str, now: datetime) -> bool:
+    """Whether this process last pruned ``what`` PRUNE_INTERVAL_SECONDS ago or more (and so
+    prunes now): pruning on every submission cost a locking scan each time."""
+    pruned = current_app.extensions.setdefault("surveyapp.pruned", {})
+    last = pruned.get(what)
+    if last is not None and (now - last).total_seconds() < setting("PRUNE_INTERVAL_SECONDS"):
+        return False
+    pruned[what] = now
+    return True
 
 
 def _prune(model: type, condition: Any) -> None:

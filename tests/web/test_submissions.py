@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from surveyapp.models import (
     Draft,
+    DurationSample,
     Household,
     Invitation,
     Org,
@@ -179,8 +180,8 @@ def test_save_section_keeps_valid_answers_and_reports_the_rest(db, demo_county):
     assert submissions.find_draft(key).answers == {"policy_delivery": "满意"}
 
 
-def test_straight_lines_and_bursts_are_flagged_never_refused(app, db, demo_county):
-    app.config.update(BURST_COUNT=3)
+def test_straight_lines_and_bursts_are_flagged_never_refused(app, db, demo_county, monkeypatch):
+    monkeypatch.setitem(app.config, "BURST_COUNT", 3)
     wave, village = wave_of(db, "citizen_approval"), a_village(db)
     stored = [submissions.submit(begin(db, wave, village)) for _ in range(3)]
     assert [r.flag_burst for r in stored] == [False, False, True]
@@ -192,9 +193,9 @@ def test_straight_lines_and_bursts_are_flagged_never_refused(app, db, demo_count
         Response.wave_id == wave.id, Response.flag_burst)) >= 1
 
 
-def test_too_fast_compares_with_the_median_of_earlier_durations(app, db, demo_county):
-    from surveyapp.models import DurationSample
-
+def test_too_fast_compares_with_the_median_of_earlier_durations(app, db, demo_county,
+                                                                monkeypatch):
+    monkeypatch.setitem(app.config, "DURATION_MEDIAN_MAX_AGE", 0)  # read the median every time
     wave, village = wave_of(db, "citizen_approval"), a_village(db)
     db.session.add_all(DurationSample(wave_id=wave.id, seconds=300) for _ in range(10))
     db.session.commit()
@@ -205,3 +206,19 @@ def test_too_fast_compares_with_the_median_of_earlier_durations(app, db, demo_co
     db.session.commit()
     response = submissions.submit(key)
     assert not response.flag_too_fast and response.duration_bucket == "5-10m"
+
+
+def test_the_median_of_durations_is_read_at_most_once_per_max_age(app, db, demo_county,
+                                                                  monkeypatch):
+    monkeypatch.setitem(app.config, "DURATION_MEDIAN_MAX_AGE", 3600)
+    app.extensions.pop("surveyapp.duration_medians", None)
+    wave, village = wave_of(db, "citizen_approval"), a_village(db)
+    samples = app.config.get("DURATION_SAMPLES_FOR_MEDIAN", 200)
+    db.session.add_all(DurationSample(wave_id=wave.id, seconds=0) for _ in range(samples))
+    db.session.commit()
+    assert not submissions.submit(begin(db, wave, village)).flag_too_fast  # median 0 s
+    db.session.add_all(DurationSample(wave_id=wave.id, seconds=900) for _ in range(samples))
+    db.session.commit()
+    assert not submissions.submit(begin(db, wave, village)).flag_too_fast  # still 0 s
+    app.extensions.pop("surveyapp.duration_medians")
+    assert submissions.submit(begin(db, wave, village)).flag_too_fast  # now 900 s
