@@ -7,7 +7,7 @@ upserting by code, so importing the same file again changes nothing. The web pag
 ``flask import`` both call it.
 
 Kinds, in the order a county's rosters are imported: orgs, branches, households, people,
-links, teams, users, population, counts.
+links, teams, users, population, counts, points, vetoes, exemptions.
 """
 
 from __future__ import annotations
@@ -34,20 +34,25 @@ from surveyapp.services.imports.common import (
     write_table,
 )
 from surveyapp.services.imports.counts import CountsKind
+from surveyapp.services.imports.exemptions import ExemptionsKind
 from surveyapp.services.imports.households import HouseholdsKind
 from surveyapp.services.imports.links import LinksKind
 from surveyapp.services.imports.orgs import OrgsKind
 from surveyapp.services.imports.people import PeopleKind
+from surveyapp.services.imports.points import PointsEntriesKind
 from surveyapp.services.imports.population import PopulationKind
 from surveyapp.services.imports.teams import TeamsKind
 from surveyapp.services.imports.users import UsersKind
+from surveyapp.services.imports.vetoes import VetoesKind
 
 KINDS: dict[str, type[Kind]] = {
     kind.name: kind
     for kind in (OrgsKind, BranchesKind, HouseholdsKind, PeopleKind, LinksKind, TeamsKind,
-                 UsersKind, PopulationKind, CountsKind)
+                 UsersKind, PopulationKind, CountsKind, PointsEntriesKind, VetoesKind,
+                 ExemptionsKind)
 }
-PERSONAL_KINDS = ("households", "people", "users")  # names, phone numbers: admins only
+# names, phone numbers, sanctions: admins only
+PERSONAL_KINDS = ("households", "people", "users", "points", "vetoes", "exemptions")
 
 __all__ = ["EXTENSIONS", "KINDS", "PERSONAL_KINDS", "ImportResult", "RowError", "UnknownKind",
            "UnreadableFile", "get_kind", "import_file", "template"]
