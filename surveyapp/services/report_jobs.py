@@ -114,7 +114,14 @@ def start_village_zip(wave_code: str, township_code: str, visible: set[int] | No
             result_ttl=86400,
         )
         return job_id
-    _local_jobs[job_id] = {"state": "queued", "done": 0, "total": None, "path": None, "error": None}
+    _local_jobs[job_id] = {
+        "state": "queued",
+        "done": 0,
+        "total": None,
+        "path": None,
+        "error": None,
+        "township": township_code,
+    }
 
     def report(done: int, total: int) -> None:
         _local_jobs[job_id].update(state="running", done=done, total=total)
@@ -154,8 +161,8 @@ def _rq_job(job_id: str, wave_code: str, township_code: str, visible: list[int] 
 
 
 def job_status(job_id: str) -> dict[str, Any] | None:
-    """``state`` (queued, running, finished, failed), ``done``, ``total``, ``path``, ``error``;
-    None for an unknown job."""
+    """``state`` (queued, running, finished, failed), ``done``, ``total``, ``path``, ``error``
+    and ``township``; None for an unknown job."""
     app = current_app
     if app.config.get("REDIS_URL"):
         from redis import Redis
@@ -173,6 +180,7 @@ def job_status(job_id: str) -> dict[str, Any] | None:
             "total": job.meta.get("total"),
             "path": job.return_value() if state == "finished" else None,
             "error": "生成失败" if state == "failed" else None,
+            "township": job.args[2],
         }
     status = _local_jobs.get(job_id)
     return None if status is None else {k: v for k, v in status.items() if k != "future"}

@@ -213,7 +213,7 @@ def _in_scope(row: dict, codes: set[str] | None) -> bool:
     return row["unit"] in codes or (row["level"] == "member" and row["parent"] in codes)
 
 
-def _unit_code(org: Org) -> str:
+def unit_code(org: Org) -> str:
     return "county" if org.kind.level == "county" else org.code
 
 
@@ -277,7 +277,7 @@ def report_data(request: ReportRequest, *, visible: set[int] | None = None) -> d
     }
     own_rows = _own_rows(request, rows)
     data["indices"] = own_rows
-    data["profiles"] = _profiles(own_rows)
+    data["profiles"] = profiles(own_rows)
     data["comparison"] = _comparison(request, previous, own_rows)
     if kind in ("county", "township", "village"):
         data["forests"] = _forests(wave, org, subtree, kind, visible)
@@ -312,7 +312,7 @@ def _wave_info(wave: Wave) -> dict[str, str]:
 
 
 def _own_rows(request: ReportRequest, rows: list[dict]) -> list[dict]:
-    unit = _unit_code(request.org)
+    unit = unit_code(request.org)
     if request.kind == "member":
         return [r for r in rows if r["level"] == "member" and r["unit"] == request.member]
     if request.kind == "integrity":
@@ -322,7 +322,7 @@ def _own_rows(request: ReportRequest, rows: list[dict]) -> list[dict]:
     return [r for r in rows if r["unit"] == unit and r["level"] != "member"]
 
 
-def _profiles(rows: list[dict]) -> list[dict]:
+def profiles(rows: list[dict]) -> list[dict]:
     profiles = []
     for r in rows:
         parts = [c for c in r["components"] if c["estimate"] is not None]
@@ -426,7 +426,7 @@ def changes(wave: Wave, org: Org) -> list[dict]:
     county only) and the 两降 rate ratios of the org's unit."""
     level = "county" if org.kind.level == "county" else "township"
     report = results(wave, level)
-    unit = _unit_code(org)
+    unit = unit_code(org)
     rows = []
     for c in report.changes:
         if c.unit != unit:
@@ -467,7 +467,7 @@ def changes(wave: Wave, org: Org) -> list[dict]:
 
 def balance_profiles(wave: Wave, org: Org) -> list[dict]:
     level = "county" if org.kind.level == "county" else "township"
-    unit = _unit_code(org)
+    unit = unit_code(org)
     rows = [
         {"label": f"{b.first}−{b.second}（{b.verdict}）", **_interval(estimate_values(b.estimate))}
         for b in results(wave, level).balance
