@@ -17,7 +17,7 @@ with responses; `bench/indices.py` measures it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ from surveyapp.models import (
     Wave,
 )
 from surveyapp.questionnaire.check import DEFAULT_DIR, check_paths
+from surveyapp.services import records
 
 LEVELS = ("village", "township", "county")
 
@@ -58,6 +59,7 @@ class GatheredData:
     counts: list[dict]
     waves: dict[str, str]  # instrument -> current wave code
     excluded: dict[str, int]
+    records: dict[str, Any] = field(default_factory=dict)  # points, vetoes, exempt
 
 
 def compute_indices(
@@ -80,6 +82,7 @@ def compute_indices(
             level=level,
             population=data.population,
             counts=data.counts,
+            **data.records,
             confidence_level=confidence_level,
         )
     except ValueError as error:
@@ -115,7 +118,13 @@ def gather(wave_code: str, *, exclude_flagged: bool = False) -> GatheredData:
         _counts(),
         {w.questionnaire_version.questionnaire_id: w.code for w in current},
         excluded,
+        _records(wave, spec),
     )
+
+
+def _records(wave: Wave, spec: dict) -> dict[str, Any]:
+    """Points, veto events and exemptions for the year the wave starts in (services/records)."""
+    return records.scoring_records(wave.starts_on.year, spec)
 
 
 def indices_spec() -> dict:
