@@ -81,8 +81,9 @@ def start_village_zip(wave: str, org: str) -> Any:
     wave_row, org_row, visible = _scoped(wave, org)
     if org_row.kind.level != "township":
         abort(404, description=_("只有乡镇（街道）可以打包所辖村的报告。"))
+    # Logged and committed first: the job's thread may use the database at once.
+    _audit("report.zip_started", wave, org)
     job_id = report_jobs.start_village_zip(wave, org, visible)
-    _audit("report.zip_started", wave, org, job=job_id)
     return redirect(url_for("assessor.village_zip", wave=wave, org=org, job=job_id))
 
 
