@@ -10,6 +10,7 @@ start gunicorn with 2 workers on loopback, then in one run measure
 and count the stored responses afterwards (lost = expected - stored).
 
     .venv/bin/python bench/collect.py [--phones 300] [--threads 16] [--requests 3000]
+                                      [--database sqlite|postgresql|both]
 """
 
 from __future__ import annotations
@@ -134,15 +135,18 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=300)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     results = []
-    with tempfile.TemporaryDirectory() as folder:
-        results.append(measure("SQLite", f"sqlite:///{folder}/bench.db", args))
-    url = create_postgres_database()
-    try:
-        results.append(measure("PostgreSQL", url.render_as_string(hide_password=False), args))
-    finally:
-        drop_postgres_database(url)
+    if args.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            results.append(measure("SQLite", f"sqlite:///{folder}/bench.db", args))
+    if args.database in ("postgresql", "both"):
+        url = create_postgres_database()
+        try:
+            results.append(measure("PostgreSQL", url.render_as_string(hide_password=False), args))
+        finally:
+            drop_postgres_database(url)
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}")
     print("| database | /healthz req/s | /healthz p99 ms | submissions/s | submit p99 ms "
