@@ -52,7 +52,7 @@ def test_assessor_cannot_start_a_zip_job_outside_their_subtree(
 
 
 @pytest.mark.parametrize(
-    "path", [f"/assessor/waves/nope/orgs/QY01/", f"{BASE}/NOPE/", f"{BASE}/QY01/reports/poster.pdf"]
+    "path", ["/assessor/waves/nope/orgs/QY01/", f"{BASE}/NOPE/", f"{BASE}/QY01/reports/poster.pdf"]
 )
 def test_unknown_wave_org_or_kind_gets_a_404_page_in_chinese(
     client: FlaskClient, login_as: Any, path: str
