@@ -77,6 +77,8 @@ def test_an_exempt_member_is_not_assessed(demo_county: Any, db: Any) -> None:
 def test_points_are_base_plus_capped_bonus_minus_deductions_with_no_variance(
         demo_county: Any, db: Any) -> None:
     first, second = plain_members(db, results("pioneer"), 2)
+    db.session.execute(sa.delete(PointsEntry).where(PointsEntry.person_id.in_(
+        [first.id, second.id])))
     db.session.add_all([
         PointsEntry(person_id=first.id, period="2025-Q1", kind=PointsKind.BONUS, points=30,
                     reason="志愿服务"),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.demo.county import write_county
 from surveyapp.demo.plan import PlantedEffects, plan_county
+from surveyapp.demo.records import write_records
 from surveyapp.demo.waves import stored_instruments, write_waves
 from surveyapp.models import AuditEntry, Org
 
@@ -92,6 +93,7 @@ def load_demo_county(
     versions = stored_instruments(session, questionnaires_dir)
     ids = write_county(session, plan)
     waves = write_waves(session, plan, ids, versions)
+    write_records(session, plan, ids, questionnaires_dir)
     session.add(
         AuditEntry(
             action="demo.load",
