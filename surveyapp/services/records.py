@@ -242,6 +242,12 @@ class OrgRecords:
     exemptions: list[tuple[Exemption, Person]]
 
 
+def villages() -> list[Org]:
+    """Villages and communities in use, for picking one on the admin page."""
+    return list(db.session.scalars(sa.select(Org).where(
+        Org.kind.in_(VILLAGE_KINDS), Org.retired_at.is_(None)).order_by(Org.code)))
+
+
 def records_for(org: Org) -> OrgRecords:
     members = list(db.session.scalars(sa.select(Person).where(
         Person.org_id == org.id, Person.is_member).order_by(Person.code)))
