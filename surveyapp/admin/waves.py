@@ -9,14 +9,22 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from surveyapp.admin import bp
 from surveyapp.auth.access import current_user, role_required
 from surveyapp.models import Org, Role, Wave, WaveStatus
-from surveyapp.services import sampling, waves
+from surveyapp.services import ballots, sampling, waves
 
 
 class WaveForm(FlaskForm):
@@ -32,6 +40,11 @@ class WaveForm(FlaskForm):
     ends_on = DateField(_l("结束日期"), validators=[DataRequired(_l("请填写结束日期"))])
     target_per_village = IntegerField(_l("每村目标份数"), validators=[
         Optional(), NumberRange(min=1, max=10000, message=_l("请填写 1–10000 之间的整数"))])
+
+
+class VotersForm(FlaskForm):
+    file = FileField(_l("上传 CSV（第一列为人员编码）"))
+    codes = TextAreaField(_l("或粘贴人员编码（每行一个）"))
 
 
 def _wave_or_404(code: str) -> Wave:
@@ -83,11 +96,43 @@ def wave_new() -> object:
 
 @bp.route("/waves/<code>")
 @role_required(Role.ADMIN)
-def wave_detail(code: str) -> str:
+def wave_detail(code: str) -> tuple[str, int]:
+    return _wave_page(_wave_or_404(code))
+
+
+def _wave_page(wave: Wave, voters_form: VotersForm | None = None,
+               voter_problems: list[ballots.CodeProblem] | None = None, status: int = 200
+               ) -> tuple[str, int]:
+    is_ballot = ballots.is_ballot_wave(wave)
+    page = render_template(
+        "admin/wave.html", wave=wave, rows=waves.progress(wave), links=waves.village_links(wave),
+        sampled=sampling.has_sample(wave), form=FlaskForm(), is_ballot=is_ballot,
+        voters=ballots.voters(wave) if is_ballot else [],
+        voters_form=voters_form or VotersForm(), voter_problems=voter_problems or [])
+    return page, status
+
+
+@bp.route("/waves/<code>/voters", methods=["POST"])
+@role_required(Role.ADMIN)
+def wave_voters(code: str) -> object:
     wave = _wave_or_404(code)
-    return render_template("admin/wave.html", wave=wave, rows=waves.progress(wave),
-                           links=waves.village_links(wave), sampled=sampling.has_sample(wave),
-                           form=FlaskForm())
+    form = VotersForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = form.file.data
+    try:
+        text = upload.read().decode("utf-8-sig") if upload else (form.codes.data or "")
+    except UnicodeDecodeError:
+        return _wave_page(wave, form, [ballots.CodeProblem(1, _("文件须为 UTF-8 编码的 CSV"))],
+                          400)
+    try:
+        count = ballots.set_voters(wave, ballots.read_codes(text), current_user())
+    except ballots.NotABallotWave:
+        abort(400, description=_("这个调查轮次的问卷不是民主测评，不需要设定参评人员。"))
+    except ballots.VotersNotValid as error:
+        return _wave_page(wave, form, error.problems, 400)
+    flash(_("参评人员已设为 %(count)d 人。", count=count))
+    return redirect(url_for("admin.wave_detail", code=wave.code))
 
 
 @bp.route("/waves/<code>/status", methods=["POST"])

@@ -1,4 +1,5 @@
-"""``flask waves …``: list waves, print village links, posters, draw households, print slips.
+"""``flask waves …``: list waves, print village links, posters, draw households, print slips,
+set a ballot's eligible voters.
 
 Output meant for scripts (``list``, ``links``, ``tokens``) is CSV on stdout; bad input (an
 unknown wave or village, a missing folder, a bad seed) is one line on stderr and exit 2.
@@ -14,7 +15,7 @@ import click
 
 from surveyapp.cli import CliError, OneLineGroup
 from surveyapp.models import Org, Wave
-from surveyapp.services import invitations, sampling, waves
+from surveyapp.services import ballots, invitations, sampling, waves
 
 waves_cli = OneLineGroup("waves", help="调查轮次：列表、村级链接与海报、入户抽样、一次性评价码。")
 
@@ -157,3 +158,24 @@ def tokens_command(wave_code: str, village_code: str, out: Path | None, reissue:
     if folder is not None:
         path = invitations.write_slips_pdf(wave, village, slips, folder)
         click.echo(f"已生成 {len(slips)} 张评价条：{path}", err=True)
+
+
+@waves_cli.command("voters")
+@wave_option
+@click.argument("file", type=click.Path(path_type=Path))
+def voters_command(wave_code: str, file: Path) -> None:
+    """设定民主测评的参评人员：FILE 为 CSV，每行第一列是人员编码（可有表头）。"""
+    wave = _wave(wave_code)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CliError(f"{file}: 无法读取（须为 UTF-8 编码的 CSV）：{error}") from None
+    try:
+        count = ballots.set_voters(wave, ballots.read_codes(text), user=None)
+    except ballots.NotABallotWave:
+        raise CliError(f"调查轮次 {wave.code} 的问卷不是民主测评，不需要设定参评人员") from None
+    except ballots.VotersNotValid as error:
+        for problem in error.problems:
+            click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+        raise click.exceptions.Exit(CliError.exit_code) from None  # bad input: exit 2
+    click.echo(f"调查轮次 {wave.code} 的参评人员已设为 {count} 人")
