@@ -1,10 +1,14 @@
 """Rendering many reports: on a pool of processes, and as a background job that builds one
 ZIP of a township's village reports with its progress visible across page reloads.
 
-The job runs on RQ when ``REDIS_URL`` is set (the job and its progress live in Redis, so they
-survive a restart of the web workers; run ``rq worker reports``), and otherwise on a local
-thread in the web process (the job lives as long as that process). Both write the ZIP into
-``instance/reports/jobs/``.
+The job runs on RQ when ``REDIS_URL`` is set: the job, its progress and its result live in
+Redis, so they survive a restart of the web workers. Run ``rq worker --url $REDIS_URL reports``
+(the queue is ``REPORT_QUEUE`` in the config, ``reports`` by default) from the project folder
+with the web app's environment: the job builds its own app with ``create_app()``, which reads
+``DATABASE_URL``, ``SECRET_KEY``, ``QUESTIONNAIRES_DIR`` and ``MIN_CELL_SIZE`` from it. The
+web app's report folder (``instance/reports/``) travels with the job and the ZIP is written into
+its ``jobs/``, so the worker must share that folder with the web app. Without ``REDIS_URL`` the
+job runs on a local thread in the web process and lives as long as that process.
 """
 
 from __future__ import annotations
@@ -22,6 +26,17 @@ from flask import Flask, current_app
 from scoring.reports import render_pdf
 
 QUEUE = "reports"
+# RQ's job states as the page's four.
+RQ_STATES = {
+    "queued": "queued",
+    "deferred": "queued",
+    "scheduled": "queued",
+    "started": "running",
+    "finished": "finished",
+    "failed": "failed",
+    "stopped": "failed",
+    "canceled": "failed",
+}
 _local_jobs: dict[str, dict[str, Any]] = {}
 _local_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-job")
 
@@ -54,8 +69,13 @@ def render_all(
             progress(1)
 
 
+def reports_dir(app: Flask) -> Path:
+    """The app's report folder: cached PDFs, and the jobs' ZIPs in ``jobs/``."""
+    return Path(app.instance_path) / "reports"
+
+
 def jobs_dir(app: Flask) -> Path:
-    path = Path(app.instance_path) / "reports" / "jobs"
+    path = reports_dir(app) / "jobs"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -66,9 +86,12 @@ def build_village_zip(
     wave_code: str,
     township_code: str,
     visible: set[int] | None,
+    folder: Path,
     report: Callable[[int, int], None],
 ) -> str:
-    """All village reports of a township as one ZIP; ``report(done, total)`` after each."""
+    """All village reports of a township as one ZIP in ``folder/jobs`` (the PDFs of a closed
+    wave cached in ``folder``, as :func:`reports.report_pdf` does); ``report(done, total)``
+    after each."""
     from surveyapp.services import reports as report_service
 
     with app.app_context():
@@ -80,13 +103,14 @@ def build_village_zip(
             if visible is None or r.org.id in visible
         ]
         report(0, len(requests))
-        target = jobs_dir(app) / f"{job_id}.zip"
+        target = folder / "jobs" / f"{job_id}.zip"
+        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
         with zipfile.ZipFile(partial, "w") as archive:
             for done, request in enumerate(requests, start=1):
                 pdf, _ = report_service.report_pdf(
                     report_service.report_data(request, visible=visible),
-                    cache_dir=report_service.report_cache_dir(),
+                    cache_dir=folder,
                 )
                 archive.writestr(report_service.file_name(request), pdf)
                 report(done, len(requests))
@@ -94,24 +118,34 @@ def build_village_zip(
         return str(target)
 
 
+def _queue(app: Flask) -> Any:
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(
+        app.config.get("REPORT_QUEUE") or QUEUE,
+        connection=Redis.from_url(app.config["REDIS_URL"]),
+    )
+
+
 def start_village_zip(wave_code: str, township_code: str, visible: set[int] | None) -> str:
     """Start the job; returns its id."""
     app = current_app._get_current_object()
     job_id = uuid.uuid4().hex
+    folder = reports_dir(app)
     if app.config.get("REDIS_URL"):
-        from redis import Redis
-        from rq import Queue
-
-        queue = Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"]))
-        queue.enqueue(
-            _rq_job,
+        _queue(app).enqueue(
+            village_zip_job,
             job_id,
             wave_code,
             township_code,
             sorted(visible) if visible is not None else None,
+            str(folder),
             job_id=job_id,
+            meta={"township": township_code, "done": 0, "total": None},
             job_timeout=3600,
             result_ttl=86400,
+            failure_ttl=86400,
         )
         return job_id
     _local_jobs[job_id] = {
@@ -128,7 +162,7 @@ def start_village_zip(wave_code: str, township_code: str, visible: set[int] | No
 
     def run() -> None:
         try:
-            path = build_village_zip(app, job_id, wave_code, township_code, visible, report)
+            path = build_village_zip(app, job_id, wave_code, township_code, visible, folder, report)
             _local_jobs[job_id].update(state="finished", path=path)
         except Exception as error:  # noqa: BLE001 - shown on the page, logged here
             app.logger.exception("report job %s failed", job_id)
@@ -139,10 +173,15 @@ def start_village_zip(wave_code: str, township_code: str, visible: set[int] | No
     return job_id
 
 
-def _rq_job(job_id: str, wave_code: str, township_code: str, visible: list[int] | None) -> str:
+def village_zip_job(
+    job_id: str, wave_code: str, township_code: str, visible: list[int] | None, folder: str
+) -> str:
+    """The RQ job: runs in the worker, on an app built from the worker's environment (see the
+    module docstring); progress goes to the job's meta in Redis."""
     from rq import get_current_job
 
     from surveyapp import create_app
+    from surveyapp.extensions import db
 
     job = get_current_job()
 
@@ -150,14 +189,20 @@ def _rq_job(job_id: str, wave_code: str, township_code: str, visible: list[int] 
         job.meta.update(done=done, total=total)
         job.save_meta()
 
-    return build_village_zip(
-        create_app(),
-        job_id,
-        wave_code,
-        township_code,
-        set(visible) if visible is not None else None,
-        report,
-    )
+    app = create_app()
+    try:
+        return build_village_zip(
+            app,
+            job_id,
+            wave_code,
+            township_code,
+            set(visible) if visible is not None else None,
+            Path(folder),
+            report,
+        )
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def job_status(job_id: str) -> dict[str, Any] | None:
@@ -165,22 +210,22 @@ def job_status(job_id: str) -> dict[str, Any] | None:
     and ``township``; None for an unknown job."""
     app = current_app
     if app.config.get("REDIS_URL"):
-        from redis import Redis
         from rq.exceptions import NoSuchJobError
         from rq.job import Job
 
         try:
-            job = Job.fetch(job_id, connection=Redis.from_url(app.config["REDIS_URL"]))
+            job = Job.fetch(job_id, connection=_queue(app).connection)
         except NoSuchJobError:
             return None
-        state = str(job.get_status())
+        # JobStatus is a (str, Enum): str() of it is "JobStatus.FINISHED", its value "finished".
+        state = RQ_STATES.get(job.get_status().value, "queued")
         return {
-            "state": {"started": "running"}.get(state, state),
+            "state": state,
             "done": job.meta.get("done", 0),
             "total": job.meta.get("total"),
             "path": job.return_value() if state == "finished" else None,
             "error": "生成失败" if state == "failed" else None,
-            "township": job.args[2],
+            "township": job.meta.get("township"),
         }
     status = _local_jobs.get(job_id)
     return None if status is None else {k: v for k, v in status.items() if k != "future"}
