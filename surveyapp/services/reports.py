@@ -477,26 +477,27 @@ def balance_profiles(wave: Wave, org: Org) -> list[dict]:
 
 
 def ballots(wave: Wave, org: Org) -> list[dict]:
+    """The 民主测评 tallies of the people (and organisations) in the org's subtree. A tally is
+    matched by the subject's code, never by name: namesakes in another township stay out."""
+    subtree = subtree_ids(org.id)
+    people = db.session.scalars(sa.select(Person.code).where(Person.org_id.in_(subtree)))
+    orgs = db.session.scalars(sa.select(Org.code).where(Org.id.in_(subtree)))
+    codes = set(people) | set(orgs)
     names = unit_names()
-    out = []
-    for t in results(wave, "township").ballots:
-        out.append(
-            {
-                "subject": names.get(t.subject, t.subject),
-                "valid": t.valid,
-                "rows": [
-                    {"grade": g.grade, "count": g.count, "share": _finite(g.share)}
-                    for g in t.grades
-                ],
-                "flags": "、".join(t.flags),
-                "note": t.note,
-            }
-        )
-    people = set(
-        db.session.scalars(sa.select(Person.code).where(Person.org_id.in_(subtree_ids(org.id))))
-    )
-    codes = {names.get(c, c) for c in people}
-    return [b for b in out if b["subject"] in codes]
+    return [
+        {
+            "subject": names.get(t.subject, t.subject),
+            "code": t.subject,
+            "valid": t.valid,
+            "rows": [
+                {"grade": g.grade, "count": g.count, "share": _finite(g.share)} for g in t.grades
+            ],
+            "flags": "、".join(t.flags),
+            "note": t.note,
+        }
+        for t in results(wave, "township").ballots
+        if t.subject in codes
+    ]
 
 
 def reliability(wave: Wave) -> list[dict]:
