@@ -9,15 +9,19 @@ The assessors' dashboard and the PDF reports call :func:`compute_indices` and ge
 Which waves: ``wave_code`` names one wave (normally a citizen wave). For every other
 instrument the "current" wave is its latest wave starting in the same calendar year or
 earlier, and the "previous" wave of each instrument is the one before its current one (for
-the 三升两降 changes). Responses are scored row by row from their own questionnaire
-version (answers are JSON; a per-village ``GROUP BY`` cannot score them), so the cost grows
-with responses; `bench/indices.py` measures it.
+the 三升两降 changes). Answers are JSON scored by their questionnaire's rules, so a
+per-village ``GROUP BY`` cannot score them: one Core query per period streams the few columns
+the table needs, and ``scoring.response_table`` scores each instrument's responses at once,
+column by column. `bench/indices.py` measures it.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +30,7 @@ from sqlalchemy.orm import aliased
 from scoring.index_rows import report_rows
 from scoring.indices import IndicesReport
 from scoring.indices import compute_indices as score_indices
-from scoring.response_table import score_rows
+from scoring.response_table import META, score_columns_of
 from surveyapp.extensions import db
 from surveyapp.models import (
     AdminCount,
@@ -101,14 +105,15 @@ def gather(wave_code: str, *, exclude_flagged: bool = False) -> GatheredData:
         raise EstimatesError(f"没有编号为 {wave_code} 的调查轮次")
     spec = indices_spec()
     current, previous = _waves_for(wave)
-    rows, excluded = _response_rows(current, "current", exclude_flagged)
-    if not any(r["wave_id"] == wave.id for r in rows):
+    columns, excluded = _response_columns(current, "current", exclude_flagged)
+    if wave.id not in columns["wave_id"]:
         raise EstimatesError(f"调查轮次 {wave_code} 没有任何回答")
-    more, _ = _response_rows(previous, "previous", exclude_flagged)
-    rows += more
-    definitions = _definitions({r["version_id"] for r in rows})
+    more, _ = _response_columns(previous, "previous", exclude_flagged)
+    for name, values in more.items():
+        columns[name] += values
+    definitions = _definitions(set(columns["version_id"]))
     try:
-        table = score_rows(definitions, rows)
+        table = score_columns_of(definitions, columns)
     except ValueError as error:
         raise EstimatesError(f"回答无法计分：{error}") from None
     return GatheredData(
@@ -135,6 +140,21 @@ def indices_spec() -> dict:
     for definition in stored:
         if definition.get("kind") == "indices":
             return definition
+    return copy.deepcopy(_checked_spec(_files_stamp(DEFAULT_DIR)))
+
+
+def _files_stamp(folder: Path) -> tuple:
+    return tuple(
+        (str(path), path.stat().st_mtime_ns, path.stat().st_size)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _checked_spec(stamp: tuple) -> dict:
+    """The checked ``indices.yaml``. Checking every shipped file takes about 0.4 s, so the
+    result is kept while no file in the folder changes (``stamp``)."""
     result = check_paths([DEFAULT_DIR])
     if not result.ok:
         first = (result.unreadable or result.problems)[0]
@@ -168,12 +188,14 @@ def _waves_for(anchor: Wave) -> tuple[list[Wave], list[Wave]]:
     return current, previous
 
 
-def _response_rows(
+def _response_columns(
     waves: Sequence[Wave], period: str, exclude_flagged: bool
-) -> tuple[list[dict], dict[str, int]]:
+) -> tuple[dict[str, list], dict[str, int]]:
+    """The table's ``META`` columns and the answers (decoded once, by the JSON column type)
+    of the responses to ``waves``, streamed from one Core query."""
+    columns: dict[str, list] = {name: [] for name in (*META, "answers", "wave_id", "version_id")}
     if not waves:
-        return [], {}
-    org, parent = aliased(Org), aliased(Org)
+        return columns, {}
     subject_person, subject_org = aliased(Person), aliased(Org)
     query = (
         sa.select(
@@ -185,46 +207,63 @@ def _response_rows(
             Response.subject_person_id,
             Response.flag_too_fast,
             Response.flag_burst,
-            org.code,
-            org.kind,
-            org.adults,
-            parent.code,
+            Response.org_id,
             subject_person.code,
             subject_org.code,
         )
-        .join(org, org.id == Response.org_id)
-        .outerjoin(parent, parent.id == org.parent_id)
         .outerjoin(subject_person, subject_person.id == Response.subject_person_id)
         .outerjoin(subject_org, subject_org.id == Response.subject_org_id)
         .where(Response.wave_id.in_([w.id for w in waves]))
         .order_by(Response.id)
+        .execution_options(yield_per=10_000)
     )
     instrument_of = {w.id: w.questionnaire_version.questionnaire_id for w in waves}
-    rows, excluded = [], {"too_fast": 0, "burst": 0}
-    for r in db.session.execute(query):
-        if exclude_flagged and (r.flag_too_fast or r.flag_burst):
-            excluded["too_fast" if r.flag_too_fast else "burst"] += 1
+    place_of = _org_places()
+    excluded = {"too_fast": 0, "burst": 0}
+    add = {name: values.append for name, values in columns.items()}
+    for (
+        wave_id,
+        version_id,
+        answers,
+        recruitment,
+        respondent_id,
+        subject_id,
+        too_fast,
+        burst,
+        org_id,
+        person_code,
+        org_code,
+    ) in db.session.execute(query):
+        if exclude_flagged and (too_fast or burst):
+            excluded["too_fast" if too_fast else "burst"] += 1
             continue
-        is_township = r[9].level == "township"
-        rows.append(
-            {
-                "wave_id": r.wave_id,
-                "version_id": r.questionnaire_version_id,
-                "period": period,
-                "instrument": instrument_of[r.wave_id],
-                "org": r[8],
-                "township": r[8] if is_township else (r[11] or ""),
-                "subject": r[12] or r[13] or "",
-                "self_rating": int(
-                    r.subject_person_id is not None
-                    and r.respondent_person_id == r.subject_person_id
-                ),
-                "audience": "member" if r.recruitment == Recruitment.ACCOUNT else "citizen",
-                "adults": r[10],
-                "answers": r.answers,
-            }
+        code, township, adults = place_of[org_id]
+        add["wave_id"](wave_id)
+        add["version_id"](version_id)
+        add["period"](period)
+        add["instrument"](instrument_of[wave_id])
+        add["org"](code)
+        add["township"](township)
+        add["subject"](person_code or org_code or "")
+        add["self_rating"](int(subject_id is not None and respondent_id == subject_id))
+        add["audience"]("member" if recruitment == Recruitment.ACCOUNT else "citizen")
+        add["adults"](adults)
+        add["answers"](answers)
+    return columns, excluded
+
+
+def _org_places() -> dict[int, tuple[str, str, int | None]]:
+    """Org id -> (code, code of its township, adults); a township is its own township."""
+    parent = aliased(Org)
+    found = db.session.execute(
+        sa.select(Org.id, Org.code, Org.kind, Org.adults, parent.code).outerjoin(
+            parent, parent.id == Org.parent_id
         )
-    return rows, excluded
+    )
+    return {
+        org_id: (code, code if kind.level == "township" else (parent_code or ""), adults)
+        for org_id, code, kind, adults, parent_code in found
+    }
 
 
 def _definitions(version_ids: set[int]) -> dict[str, dict]:
