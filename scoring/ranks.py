@@ -10,6 +10,7 @@ import numpy as np
 from scoring.results import check_confidence_level
 
 DRAWS = 2000
+CHUNK = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +63,39 @@ def rank_intervals(
     if m == 0:
         return []
     rng = np.random.default_rng(seed)
-    sample = values + spread * rng.standard_normal((draws, m))
-    # Rank 1 = largest; argsort of argsort gives each unit's place in every draw at once.
-    places = np.argsort(np.argsort(-sample, axis=1, kind="stable"), axis=1) + 1
+    # Draws go in chunks (the generator's stream is the same as one big draw), and each
+    # unit's places are kept as int32, units by draws: about 90 MB for 11,000 members.
+    places = np.empty((m, draws), dtype=np.int32)
+    rank_of_position = np.arange(1, m + 1, dtype=np.int32)
+    for start in range(0, draws, CHUNK):
+        size = min(CHUNK, draws - start)
+        sample = values + spread * rng.standard_normal((size, m))
+        # Rank 1 = largest; scattering 1..m through the sort order gives each unit's place.
+        order = _descending_order(sample)
+        chunk = np.empty((size, m), dtype=np.int32)
+        np.put_along_axis(chunk, order, rank_of_position[None, :], axis=1)
+        places[:, start : start + size] = chunk.T
     alpha = 1 - level
-    low = np.floor(np.quantile(places, alpha / 2, axis=0, method="lower")).astype(int)
-    high = np.ceil(np.quantile(places, 1 - alpha / 2, axis=0, method="higher")).astype(int)
+    low = _order_statistic(places, np.floor((draws - 1) * (alpha / 2)))
+    high = _order_statistic(places, np.ceil((draws - 1) * (1 - alpha / 2)))
     point = np.argsort(np.argsort(-values, kind="stable"), kind="stable") + 1
     return [RankInterval(int(point[i]), int(low[i]), int(high[i]), m, level) for i in range(m)]
+
+
+def _descending_order(sample: np.ndarray) -> np.ndarray:
+    """Each row's positions from largest to smallest, ties in position order (a stable
+    sort). The unstable sort is twice as fast and agrees unless a row has equal values
+    (units with se 0 and the same estimate), which are then sorted again, stably."""
+    order = np.argsort(-sample, axis=1)
+    ordered = np.take_along_axis(sample, order, axis=1)
+    tied = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+    if tied.any():
+        order[tied] = np.argsort(-sample[tied], axis=1, kind="stable")
+    return order
+
+
+def _order_statistic(places: np.ndarray, k: float) -> np.ndarray:
+    """Each row's k-th smallest value: ``np.quantile``'s "lower"/"higher" methods, whose
+    index is ``floor`` / ``ceil`` of ``(draws - 1) * q``, without sorting whole rows."""
+    k = int(k)
+    return np.partition(places, k, axis=1)[:, k]

@@ -104,3 +104,13 @@ def test_sampled_ballots_get_intervals_inside_zero_and_one():
 def test_turnout_below_quorum_is_reported():
     t = tally_ballots("c", ["称职"] * 5, GRADES, eligible=9, quorum="2/3")
     assert t.quorum_met is False and t.turnout == pytest.approx(5 / 9)
+
+
+def test_rater_means_from_one_grouping_equal_one_mean_per_subject():
+    from scoring.indices import _srs, _srs_by
+
+    rng = np.random.default_rng(7)
+    subjects = rng.choice(["", "m1", "m2", "m3", "m4"], size=60, p=[0.1, 0.1, 0.2, 0.3, 0.3])
+    scores = rng.choice([0.0, 30.0, 60.0, 80.0, 100.0, 100 / 3, np.nan], size=60)
+    grouped = _srs_by(subjects, scores, 0.95)
+    assert grouped == {s: _srs(scores[subjects == s], 0.95) for s in ("m1", "m2", "m3", "m4")}
