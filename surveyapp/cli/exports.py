@@ -8,7 +8,6 @@ import click
 import sqlalchemy as sa
 
 from surveyapp.cli import CliError, OneLineGroup
-from surveyapp.cli.imports import with_messages
 
 export_cli = OneLineGroup("export", help="导出名册、答卷数据和导入模板。")
 
@@ -23,7 +22,6 @@ def _format_of(path: Path, allowed: tuple[str, ...]) -> str:
 @export_cli.command("roster")
 @click.argument("kind")
 @click.argument("file", type=click.Path(path_type=Path))
-@with_messages
 def roster_command(kind: str, file: Path) -> None:
     """导出名册（与导入模板同样的列），FILE 为 .csv 或 .xlsx。含姓名、电话等个人信息。"""
     from surveyapp.services.exports import export_roster
@@ -38,7 +36,6 @@ def roster_command(kind: str, file: Path) -> None:
 @export_cli.command("rosters")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx")
-@with_messages
 def rosters_command(directory: Path, fmt: str) -> None:
     """按导入顺序导出全部名册到 DIRECTORY（01-orgs.xlsx、02-branches.xlsx……）。
     账号名册不含密码：导入到新系统前须为新账号填写“初始密码”列。"""
@@ -55,7 +52,6 @@ def rosters_command(directory: Path, fmt: str) -> None:
 @export_cli.command("template")
 @click.argument("kind")
 @click.argument("file", type=click.Path(path_type=Path))
-@with_messages
 def template_command(kind: str, file: Path) -> None:
     """写出某类名册的导入模板（中文表头和一行示例），FILE 为 .csv 或 .xlsx。"""
     from surveyapp.services.imports import KINDS, template
@@ -70,7 +66,6 @@ def template_command(kind: str, file: Path) -> None:
 @click.argument("wave_code")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--include-text", is_flag=True, help="包含自由文本答案（可能含个人信息）。")
-@with_messages
 def responses_command(wave_code: str, file: Path, include_text: bool) -> None:
     """导出一轮调查的匿名答卷（.csv、.xlsx 或 .sav），并在旁边写出变量说明 .codebook.md。"""
     from surveyapp.extensions import db

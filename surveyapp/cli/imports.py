@@ -7,13 +7,9 @@ written, and the exit status is 1.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from surveyapp.cli import CheckFailed, CliError, OneLineCommand
@@ -21,16 +17,6 @@ from surveyapp.cli import CheckFailed, CliError, OneLineCommand
 LIST_LIMIT = 20
 
 
-def with_messages(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Run in a request context: the services' messages go through Flask-Babel, whose locale
-    selector reads the session, which exists only inside a request."""
-
-    @wraps(command)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        with current_app.test_request_context():
-            return command(*args, **kwargs)
-
-    return wrapped
 
 
 @click.command("import", cls=OneLineCommand)
@@ -38,10 +24,9 @@ def with_messages(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="只检查并显示将要发生的变化，不写入。")
 @with_appcontext
-@with_messages
 def import_command(kind: str, file: Path, dry_run: bool) -> None:
     """导入名册：KIND 为 orgs、branches、households、people、links、teams、users、population、
-    counts；FILE 为 .csv 或 .xlsx。有错误时什么也不写入。"""
+    counts、points、vetoes、exemptions；FILE 为 .csv 或 .xlsx。有错误时什么也不写入。"""
     from surveyapp.services.imports import KINDS, UnknownKind, UnreadableFile, import_file
 
     if kind not in KINDS:
