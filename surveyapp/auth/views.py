@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from surveyapp.auth import bp
 from surveyapp.auth.access import current_user, home_url
 from surveyapp.auth.forms import LoginForm
-from surveyapp.services.accounts import authenticate, record_logout
+from surveyapp.services.accounts import TooManyAttempts, authenticate, record_logout
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -28,7 +28,11 @@ def login() -> str | Response | tuple[str, int]:
         return redirect(home_url(current_user()))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = authenticate(form.username.data or "", form.password.data or "")
+        except TooManyAttempts:
+            form.password.errors.append(_("密码错误次数过多，请 15 分钟后再试。"))
+            return render_template("auth/login.html", form=form), 429
         if user is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session on sign-in: no fixation of an earlier one

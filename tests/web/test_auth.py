@@ -117,3 +117,13 @@ def test_session_cookie_is_httponly_and_samesite_lax(client: FlaskClient, demo_c
     response = log_in(client, "admin", "demo-admin")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_repeated_wrong_passwords_lock_the_username_for_a_while(client: FlaskClient,
+                                                                demo_county: Any) -> None:
+    for _ in range(5):
+        assert log_in(client, "assessor", "guess").status_code == 400
+    locked = log_in(client, "assessor", "demo-assessor")
+    assert locked.status_code == 429
+    assert "密码错误次数过多" in locked.get_data(as_text=True)
+    assert log_in(client, "admin", "demo-admin").status_code == 302  # other accounts unaffected
