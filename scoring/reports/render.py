@@ -28,8 +28,9 @@ same PDF. The keys:
     ``estimate``, ``ci_low``, ``ci_high`` (of the change, or of the rate ratio), ``measure``
     (what the change is), ``verdict``.
 ``breakdowns``
-    ``{"title", "rows": [{"group", "n", ...}]}``; rows under ``min_cell`` respondents are
-    suppressed here, whatever the caller sent.
+    ``{"title", "rows": [{"group", "n", ...}]}``; rows under ``min_cell`` respondents (and,
+    when that is a single row, the next smallest) are suppressed here, whatever the caller
+    sent; see :func:`suppress_small_cells`.
 ``quality``
     ``{"rows": [{"name", "responses", "target", "flagged"}], "notes": [...]}``.
 ``ballots``, ``reliability``, ``method``
@@ -127,21 +128,31 @@ def input_hash(data: dict[str, Any]) -> str:
 
 def suppress_small_cells(rows: Sequence[dict], min_cell: int = DEFAULT_MIN_CELL) -> list[dict]:
     """Rows of a breakdown with fewer than ``min_cell`` respondents lose every number but the
-    note ``<k``; the group's name stays so readers know it exists.
+    note; the group's name stays so readers know it exists.
+
+    The report also prints the total, so a single hidden row could be worked out as the total
+    minus the rest. When exactly one row is hidden for being small, the next smallest row is
+    hidden too (complementary suppression), so neither can be derived.
 
     Examples
     --------
-    >>> suppress_small_cells([{"group": "18-29", "n": 3, "share": 0.1}], 5)
-    [{'group': '18-29', 'n': None, 'share': None, 'suppressed': '少于 5 人，不予显示'}]
+    >>> rows = [{"group": "18-39", "n": 12}, {"group": "40-59", "n": 9}, {"group": "60+", "n": 3}]
+    >>> [r["suppressed"] for r in suppress_small_cells(rows, 5)]
+    [None, '为防推算，一并不予显示', '少于 5 人，不予显示']
     """
     if min_cell < 1:
         raise ValueError(f"min_cell ({min_cell}) must be at least 1")
+    small = {i for i, r in enumerate(rows) if r.get("n") is not None and r["n"] < min_cell}
+    shown = [i for i, r in enumerate(rows) if r.get("n") is not None and i not in small]
+    complementary = (
+        {min(shown, key=lambda i: (rows[i]["n"], i))} if len(small) == 1 and shown else set()
+    )
     out = []
-    for row in rows:
-        n = row.get("n")
-        if n is not None and n < min_cell:
+    for i, row in enumerate(rows):
+        if i in small or i in complementary:
             hidden = {k: (v if k == "group" else None) for k, v in row.items()}
-            out.append({**hidden, "suppressed": f"少于 {min_cell} 人，不予显示"})
+            note = f"少于 {min_cell} 人，不予显示" if i in small else "为防推算，一并不予显示"
+            out.append({**hidden, "suppressed": note})
         else:
             out.append({**row, "suppressed": None})
     return out

@@ -181,7 +181,8 @@ def _cell(value: Any) -> Any:
 NOTES = (
     "estimate/ci_low/ci_high: 估计值及其 95% 置信区间；df：自由度；n：样本数；raters：评价人数。",
     "等级只在整个置信区间落在同一档内时给出，否则为待定；样本不足的单位不评级、不排名。",
-    "index=breakdown 行为样本构成（estimate 为占比），少于最小格数的分组不显示数字。",
+    "index=breakdown 行为样本构成（estimate 为占比），少于最小格数的分组不显示数字；"
+    "只有一个这样的分组时，次小的分组也不显示，以免用合计反推。",
 )
 
 

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from scoring.reports import KINDS, AssetFetcher, input_hash, render_html, render_pdf
+from scoring.reports import (
+    KINDS,
+    AssetFetcher,
+    input_hash,
+    render_html,
+    render_pdf,
+    suppress_small_cells,
+)
 from scoring.reports.charts import change_plot, forest_plot, profile_plot
 from scoring.reports.render import STATIC
 from tests.reports.conftest import BASE
@@ -91,6 +98,30 @@ def test_breakdown_groups_under_k_respondents_are_suppressed(report_data):
     assert "60 岁及以上" in html and "少于 5 人，不予显示" in html
     assert ">3<" not in html.split("60 岁及以上")[1].split("</tr>")[0]
     assert "少于 20 人" in render_html(report_data, min_cell=20)
+
+
+AGES = [("18–39 岁", 12), ("40–59 岁", 9), ("60 岁及以上", 3), ("未回答", 7)]
+
+
+def _suppressed(counts, min_cell=5):
+    rows = [{"group": g, "n": n, "share": n / 31} for g, n in counts]
+    return {r["group"]: r["suppressed"] for r in suppress_small_cells(rows, min_cell)}
+
+
+def test_a_single_small_group_hides_the_next_smallest_so_it_cannot_be_worked_out():
+    notes = _suppressed(AGES)
+    assert notes["60 岁及以上"] == "少于 5 人，不予显示"
+    assert notes["未回答"] == "为防推算，一并不予显示"
+    assert notes["18–39 岁"] is None and notes["40–59 岁"] is None
+    hidden = suppress_small_cells([{"group": g, "n": n, "share": 0.2} for g, n in AGES], 5)
+    assert all(r["n"] is None and r["share"] is None for r in hidden if r["suppressed"])
+
+
+def test_two_small_groups_or_none_hide_nothing_more():
+    two = _suppressed([*AGES, ("80 岁及以上", 2)])
+    assert [g for g, note in two.items() if note] == ["60 岁及以上", "80 岁及以上"]
+    assert not any(_suppressed(AGES, min_cell=3).values())
+    assert _suppressed([("60 岁及以上", 3)]) == {"60 岁及以上": "少于 5 人，不予显示"}
 
 
 def test_data_is_escaped_so_it_cannot_inject_markup_or_fetch_anything(report_data):
