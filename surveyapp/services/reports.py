@@ -20,9 +20,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from scoring.estimators import difference
-from scoring.indices import IndexResult, IndicesReport
+from scoring.indices import ALPHA_FLOOR, IndexResult, IndicesReport
+from scoring.ranks import DRAWS
 from scoring.reports import KINDS, input_hash, render_pdf
 from scoring.results import Estimate
+from scoring.small_area import LABEL as SHRINKAGE_LABEL
 from surveyapp.extensions import db
 from surveyapp.labels import KIND_LABELS, STATUS_LABELS
 from surveyapp.models import Org, Person, Response, Wave, WaveStatus
@@ -551,15 +553,26 @@ def method_text() -> dict[str, Any]:
         "村内按有限总体校正；乡镇和全县以村为初级抽样单元（PSU）、乡镇为层"
         "（R survey 包 svydesign(ids=~village, strata=~township, weights=~w) 的一阶段近似）。"
         "其他问卷由指定评价人评价，属反馈而非抽样估计。",
-        "weights": "村成年人数 / 村受访人数。",
-        "raking": "有人口分组数据时，按性别、年龄组对各村权重作迭代比例校准（raking）。",
-        "ci": "置信区间为 t 区间，估计值 ± t(df) × 标准误；"
-        "比例用 Wilson/Clopper–Pearson 类区间保持在 [0,1]；"
-        "发生率用精确泊松区间；排名区间为 90% 区间；收缩估计为 Fay-Herriot 模型估计。",
-        "df": "设计自由度 = PSU 数 − 层数（R 的 degf()）；村内为受访人数 − 1；独立成分合成用 "
-        "Welch–Satterthwaite 自由度。",
-        "small_cells": f"任何分组少于 {min_cell_size()} 人时不显示其数字。",
-        "reliability": "各维度 Cronbach α（含区间）与 McDonald ω；α 低于 0.7 的维度予以标注。",
+        "weights": "村成年人数 / 村受访人数；缺少成年人口数的村按等权、不作有限总体校正。",
+        "raking": "有分性别、年龄段的成年人口数时，在每个村内把权重迭代比例校准（raking）到"
+        "该村的性别、年龄段人数；人口分组缺失、与答卷口径不一致或有空格的村不校准（结果中注明），"
+        "未回答性别或年龄者保留基础权重。乡镇和全县估计把校准后的权重当作普通权重"
+        "（保留村间差异，方差略偏保守）。",
+        "ci": "置信区间为 t 区间：估计值 ± t(df) × 标准误。比例（如测验通过率）同样用 t 区间并"
+        "截在 [0,1] 内，全部通过或全部未通过（标准误为 0）时改用 Clopper–Pearson 精确区间。"
+        "发生率用 Garwood 精确泊松区间，两期之比用条件二项精确区间。排名区间为 90% 区间："
+        f"按各单位估计值及其标准误的正态分布模拟 {DRAWS} 次（固定种子），取各单位名次的中间 90%；"
+        f"只对已发布的单位排名。{SHRINKAGE_LABEL}为村级 Fay–Herriot 经验贝叶斯估计"
+        "（REML；村的抽样方差取全县合并的村内方差除以受访人数、"
+        "并作有限总体校正），其区间为估计值 ± z × √MSE "
+        "的模型区间，仅供参考，不用于评级。",
+        "df": "全县：设计自由度 = PSU（村）数 − 层（乡镇）数（R 的 degf()）；乡镇：所辖有样本的"
+        "村数 − 1，只有一个村的乡镇沿用该村的估计；村内：受访人数 − 1；评价人评价的成分："
+        "评价人数 − 1；独立成分加权合成用 Welch–Satterthwaite 自由度。",
+        "small_cells": f"任何分组少于 {min_cell_size()} 人时不显示其数字；若一组中只有一个分组"
+        "因此不显示，次小的分组也一并不显示，以免用合计反推。",
+        "reliability": "各维度 Cronbach α（含 Feldt 区间）与 McDonald ω（三题及以上的维度，只报"
+        f"点估计）；α 低于 {ALPHA_FLOOR} 的维度予以标注。",
         "indices": [
             {
                 "title": i["title"],
