@@ -3,9 +3,19 @@ reports and the township ZIP job. Every route checks scope through the dashboard
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Response, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from surveyapp.assessor import bp
@@ -83,7 +93,10 @@ def start_village_zip(wave: str, org: str) -> Any:
         abort(404, description=_("只有乡镇（街道）可以打包所辖村的报告。"))
     # Logged and committed first: the job's thread may use the database at once.
     _audit("report.zip_started", wave, org)
-    job_id = report_jobs.start_village_zip(wave, org, visible)
+    try:
+        job_id = report_jobs.start_village_zip(wave, org, visible)
+    except report_jobs.JobsUnavailable:
+        _jobs_unavailable()
     return redirect(url_for("assessor.village_zip", wave=wave, org=org, job=job_id))
 
 
@@ -116,7 +129,15 @@ def _scoped(wave: str, org: str) -> Any:
 
 
 def _job(job: str, org: str) -> dict[str, Any]:
-    status = report_jobs.job_status(job)
+    try:
+        status = report_jobs.job_status(job)
+    except report_jobs.JobsUnavailable:
+        _jobs_unavailable()
     if status is None or status.get("township") != org:
         abort(404, description=_("找不到该任务。"))
     return status
+
+
+def _jobs_unavailable() -> NoReturn:
+    current_app.logger.exception("report job queue unreachable")
+    abort(503, description=_("后台任务服务暂时不可用，请稍后再试。"))

@@ -16,8 +16,9 @@ from __future__ import annotations
 import multiprocessing
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,10 @@ RQ_STATES = {
 }
 _local_jobs: dict[str, dict[str, Any]] = {}
 _local_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-job")
+
+
+class JobsUnavailable(RuntimeError):
+    """The job queue (Redis) cannot be reached."""
 
 
 def _render_to(item: tuple[dict, str, int]) -> str:
@@ -134,19 +139,8 @@ def start_village_zip(wave_code: str, township_code: str, visible: set[int] | No
     job_id = uuid.uuid4().hex
     folder = reports_dir(app)
     if app.config.get("REDIS_URL"):
-        _queue(app).enqueue(
-            village_zip_job,
-            job_id,
-            wave_code,
-            township_code,
-            sorted(visible) if visible is not None else None,
-            str(folder),
-            job_id=job_id,
-            meta={"township": township_code, "done": 0, "total": None},
-            job_timeout=3600,
-            result_ttl=86400,
-            failure_ttl=86400,
-        )
+        with _redis_errors():
+            _enqueue(app, job_id, wave_code, township_code, visible, folder)
         return job_id
     _local_jobs[job_id] = {
         "state": "queued",
@@ -171,6 +165,39 @@ def start_village_zip(wave_code: str, township_code: str, visible: set[int] | No
     future: Future = _local_pool.submit(run)
     _local_jobs[job_id]["future"] = future
     return job_id
+
+
+def _enqueue(
+    app: Flask,
+    job_id: str,
+    wave_code: str,
+    township_code: str,
+    visible: set[int] | None,
+    folder: Path,
+) -> None:
+    _queue(app).enqueue(
+        village_zip_job,
+        job_id,
+        wave_code,
+        township_code,
+        sorted(visible) if visible is not None else None,
+        str(folder),
+        job_id=job_id,
+        meta={"township": township_code, "done": 0, "total": None},
+        job_timeout=3600,
+        result_ttl=86400,
+        failure_ttl=86400,
+    )
+
+
+@contextmanager
+def _redis_errors() -> Iterator[None]:
+    from redis.exceptions import RedisError
+
+    try:
+        yield
+    except RedisError as error:
+        raise JobsUnavailable(f"job queue unreachable: {error}") from error
 
 
 def village_zip_job(
@@ -214,7 +241,8 @@ def job_status(job_id: str) -> dict[str, Any] | None:
         from rq.job import Job
 
         try:
-            job = Job.fetch(job_id, connection=_queue(app).connection)
+            with _redis_errors():
+                job = Job.fetch(job_id, connection=_queue(app).connection)
         except NoSuchJobError:
             return None
         # JobStatus is a (str, Enum): str() of it is "JobStatus.FINISHED", its value "finished".

@@ -166,3 +166,16 @@ def test_an_rq_job_is_not_found_under_another_township_or_by_another_assessor(
     assert other.get(job_url).status_code == 404
     assert other.get(f"{BASE}/QY02/village-zip/{job}").status_code == 404
     assert client.get(f"{BASE}/QY01/village-zip/{uuid4().hex}").status_code == 404
+
+
+def test_an_unreachable_job_queue_gets_a_503_page_in_chinese(county: tuple[str, Path]) -> None:
+    url, folder = county
+    web = make_app(url, folder, REDIS_URL="redis://127.0.0.1:1/0", REPORT_QUEUE="unused")
+    client = signed_in(web, "assessor-t01")
+    token = csrf_token(client, f"{BASE}/QY01/")
+    for response in (
+        client.post(f"{BASE}/QY01/village-zip", data={"csrf_token": token}),
+        client.get(f"{BASE}/QY01/village-zip/{uuid4().hex}"),
+    ):
+        assert response.status_code == 503
+        assert "后台任务服务暂时不可用" in response.get_data(as_text=True)
