@@ -39,7 +39,11 @@ def main() -> None:
             data = gather(WAVE)
             gathered = time.perf_counter()
             reports = compute_all_levels(
-                data.table, data.spec, population=data.population, counts=data.counts
+                data.table,
+                data.spec,
+                population=data.population,
+                counts=data.counts,
+                **data.records,
             )
             done = time.perf_counter()
             units = sum(len(r.results) for r in reports.values())

@@ -248,6 +248,11 @@ def _row_scores(definition: Mapping[str, Any], plan: dict, answers: Mapping[str,
 
 
 def _array(values: list, name: str) -> np.ndarray:
+    """A float column (None -> NaN) or a str column (None -> ""), converted in C."""
     if name.startswith(SCORE_PREFIXES) or name in NUMERIC:
-        return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
-    return np.array(["" if v is None else str(v) for v in values], dtype=str)
+        return np.array(values, dtype=float)
+    found = np.array(values, dtype=object)
+    if found.ndim != 1:  # cells that are sequences would widen the array
+        return np.array(["" if v is None else str(v) for v in values], dtype=str)
+    found[np.equal(found, None)] = ""
+    return found.astype(str)
