@@ -570,17 +570,19 @@ def _village_estimates_of(data: _CitizenData, var: str, level: float) -> dict[st
     return {v: _with_df(e, max(e.n - 1, 0)) for v, e in found.items() if e.n > 0}
 
 
-def _township_estimates(
-    data: _CitizenData, var: str, level: float, villages: dict[str, Estimate]
-) -> dict[str, Estimate]:
-    if not np.isfinite(data.rows.get(var, _f(data.rows, var))).any():
+def _township_estimates(data: _CitizenData, var: str, level: float) -> dict[str, Estimate]:
+    y = data.rows.get(var, _f(data.rows, var))
+    if not np.isfinite(y).any():
         return {}
     found = mean(data.cluster_design, var, by="township", confidence_level=level)
+    # The villages with an estimate are those with an answer; their estimates (a domain
+    # estimate each on the raked design) are needed only for a single-village township.
+    answered = set(data.rows["org"].astype(str)[~np.isnan(y)].tolist())
     out = {}
     for t, e in found.items():
-        members = [v for v in data.villages_of.get(t, []) if v in villages]
+        members = [v for v in data.villages_of.get(t, []) if v in answered]
         if len(members) == 1:
-            out[t] = villages[members[0]]
+            out[t] = _village_estimates(data, var, level)[members[0]]
         elif e.n > 0:
             out[t] = _with_df(e, len(members) - 1)
     return out
@@ -610,10 +612,10 @@ def _approval(table, spec, name, population, level, seed, period="current"):
             parts.append((b["id"], b["title"], 0.0, "breakdown", column))
     minimum = int(index.get("min_respondents") or 1)
     village = _village_estimates(data, "composite", level)
-    township = _township_estimates(data, "composite", level, village)
+    township = _township_estimates(data, "composite", level)
     county = _county_estimate(data, "composite", level)
     comp_v = {p[0]: _village_estimates(data, p[4], level) for p in parts}
-    comp_t = {p[0]: _township_estimates(data, p[4], level, comp_v[p[0]]) for p in parts}
+    comp_t = {p[0]: _township_estimates(data, p[4], level) for p in parts}
     comp_c = {p[0]: _county_estimate(data, p[4], level) for p in parts}
     parent = {v: t for t, vs in data.villages_of.items() for v in vs}
     results = []
@@ -1261,9 +1263,7 @@ def _service(table, spec, name, approval_data, fortresses, level):
         elif (
             approval_data is not None and c.get("instrument") == approval_data.rows["instrument"][0]
         ):
-            var = f"dim:{c['dimension']}"
-            villages = _village_estimates(approval_data, var, level)
-            sources[c["id"]] = _township_estimates(approval_data, var, level, villages)
+            sources[c["id"]] = _township_estimates(approval_data, f"dim:{c['dimension']}", level)
         elif c.get("instrument"):
             sources[c["id"]] = _rater_means(
                 table, c["instrument"], audience=c.get("audience"), level=level
