@@ -22,7 +22,7 @@ run: setup
 ifeq ($(DEBUG),1)
 	$(BIN)/flask --debug run --host $(HOST) --port $(PORT)
 else
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 endif
 
 test: setup-dev

@@ -1,21 +1,25 @@
 """Collection under load: submissions/s and p99 against a hello-world route of the same app.
 
-For SQLite and PostgreSQL in turn: build a fresh database (migrations + small demo county),
-start gunicorn with 2 workers on loopback, then in one run measure
+For SQLite and PostgreSQL in turn, and for each ``--server`` (gunicorn.conf.py as it is, or
+with another worker class): build a fresh database (migrations + small demo county), start
+gunicorn with 2 workers on loopback, then in one run measure
 
 1. ``/healthz`` (hello world): REQUESTS requests, THREADS at a time;
 2. final submissions: PHONES phones, each with its own cookies, answer every page but the
    last (not timed), then send their last page, THREADS at a time (timed);
 
-and count the stored responses afterwards (lost = thanked - stored).
+and count the stored responses afterwards (lost = thanked - stored). The 1-minute load
+average is printed from before the server starts and after the run.
 
 The timed requests are prepared as raw HTTP bytes (cookies and form included) and sent over
 plain sockets from PROCESSES processes, so the load client costs little CPU next to the server
 (it shares the machine). When ``wrk`` is installed, /healthz is also measured with it, to show
-whether this client or the server limits hello-world.
+whether this client or the server limits hello-world (wrk keeps connections alive where the
+worker allows it, gthread does and sync does not, so compare "ratio" within one client).
 
     .venv/bin/python bench/collect.py [--phones 300] [--threads 16] [--processes 4]
                                       [--requests 3000] [--database sqlite|postgresql|both]
+                                      [--server conf|sync|gthread:<n> ...]
 """
 
 from __future__ import annotations
@@ -68,11 +72,25 @@ def build(database_url: str, instance: str) -> str:
     return f"/s/citizen_approval-2026-11/{village}"
 
 
-def serve(database_url: str) -> subprocess.Popen:
+def server_flags(server: str) -> list[str]:
+    """gunicorn flags on top of gunicorn.conf.py: "conf" (as configured), "sync", or
+    "gthread:<threads per worker>"."""
+    if server == "conf":
+        return []
+    if server == "sync":
+        return ["--worker-class", "sync", "--threads", "1"]
+    kind, _, threads = server.partition(":")
+    if kind != "gthread" or not threads.isdigit():
+        raise argparse.ArgumentTypeError(f"--server {server!r}: use conf, sync or gthread:<n>")
+    return ["--worker-class", "gthread", "--threads", threads]
+
+
+def serve(database_url: str, server: str) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench")
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--threads", "1",
-         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning", "wsgi:app"],
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--workers", "2",
+         *server_flags(server), "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning",
+         "wsgi:app"],
         cwd=ROOT, env=env)
     for _ in range(100):  # up to 10 s
         try:
@@ -153,10 +171,11 @@ def final_request(phone: Phone, path: str, form: dict) -> bytes:
     return raw_request(path, cookie=request.get_header("Cookie", ""), form=form)
 
 
-def measure(name: str, database_url: str, args: argparse.Namespace) -> dict:
+def measure(name: str, database_url: str, server_name: str, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as instance:
         link = build(database_url, instance)
-    server = serve(database_url)
+    load_before = os.getloadavg()[0]
+    server = serve(database_url, server_name)
     base = f"http://127.0.0.1:{PORT}"
     engine = sa.create_engine(database_url)
     try:
@@ -176,10 +195,25 @@ def measure(name: str, database_url: str, args: argparse.Namespace) -> dict:
         server.wait(timeout=10)
         engine.dispose()
     thanked = sum(1 for status, says_thanks in submits.replies if status == 200 and says_thanks)
-    return {"database": name, "hello_rate": hello.rate, "hello_p99": hello.p99,
-            "hello_wrk": hello_wrk, "submit_rate": submits.rate, "submit_p99": submits.p99,
-            "ratio": submits.rate / hello.rate, "sent": len(raws), "thanked": thanked,
-            "stored": stored, "lost": thanked - stored}
+    return {"database": name, "server": server_name,
+            "load": f"{load_before:.1f}–{os.getloadavg()[0]:.1f}",
+            "hello_rate": hello.rate, "hello_p99": hello.p99, "hello_wrk": hello_wrk,
+            "submit_rate": submits.rate, "submit_p99": submits.p99,
+            "ratio": submits.rate / hello.rate,
+            "ratio_wrk": submits.rate / hello_wrk if hello_wrk else None,
+            "sent": len(raws), "thanked": thanked, "stored": stored, "lost": thanked - stored}
+
+
+def measure_database(name: str, server: str, args: argparse.Namespace) -> dict:
+    """One measurement on a fresh database of the kind ``name``."""
+    if name == "SQLite":
+        with tempfile.TemporaryDirectory() as folder:
+            return measure(name, f"sqlite:///{folder}/bench.db", server, args)
+    url = create_postgres_database()
+    try:
+        return measure(name, url.render_as_string(hide_password=False), server, args)
+    finally:
+        drop_postgres_database(url)
 
 
 def main() -> None:
@@ -189,27 +223,29 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--server", action="append", type=str,
+                        help="conf (gunicorn.conf.py as it is; the default), sync or "
+                             "gthread:<threads>; repeat to compare")
     args = parser.parse_args()
-    results = []
-    if args.database in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            results.append(measure("SQLite", f"sqlite:///{folder}/bench.db", args))
-    if args.database in ("postgresql", "both"):
-        url = create_postgres_database()
-        try:
-            results.append(measure("PostgreSQL", url.render_as_string(hide_password=False), args))
-        finally:
-            drop_postgres_database(url)
+    servers = args.server or ["conf"]
+    for server in servers:
+        server_flags(server)
+    names = {"sqlite": ["SQLite"], "postgresql": ["PostgreSQL"],
+             "both": ["SQLite", "PostgreSQL"]}[args.database]
+    results = [measure_database(name, server, args) for name in names for server in servers]
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}")
-    print("| database | /healthz req/s | /healthz p99 ms | /healthz req/s (wrk) | submissions/s "
-          "| submit p99 ms | ratio | sent | thanked | stored | lost |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| database | server | load | /healthz req/s | /healthz p99 ms | /healthz req/s (wrk) "
+          "| submissions/s | submit p99 ms | ratio | ratio (wrk) | sent | thanked | stored "
+          "| lost |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         wrk = f"{r['hello_wrk']:.0f}" if r["hello_wrk"] is not None else "-"
-        print(f"| {r['database']} | {r['hello_rate']:.0f} | {r['hello_p99'] * 1000:.1f} | {wrk} "
-              f"| {r['submit_rate']:.0f} | {r['submit_p99'] * 1000:.1f} | {r['ratio']:.2f} "
-              f"| {r['sent']} | {r['thanked']} | {r['stored']} | {r['lost']} |")
+        ratio_wrk = f"{r['ratio_wrk']:.2f}" if r["ratio_wrk"] is not None else "-"
+        print(f"| {r['database']} | {r['server']} | {r['load']} | {r['hello_rate']:.0f} "
+              f"| {r['hello_p99'] * 1000:.1f} | {wrk} | {r['submit_rate']:.0f} "
+              f"| {r['submit_p99'] * 1000:.1f} | {r['ratio']:.2f} | {ratio_wrk} | {r['sent']} "
+              f"| {r['thanked']} | {r['stored']} | {r['lost']} |")
 
 
 if __name__ == "__main__":
