@@ -417,7 +417,7 @@ def _status_of(e: Estimate | None, n: int, minimum: int, census: bool) -> str:
 def _grades(spec, index_spec, e: Estimate | None, status: str) -> tuple[Grade, ...]:
     out = []
     for name in index_spec.get("bands", []):
-        bands = bands_from_spec(spec["bands"][name])
+        bands = spec["band_lists"][name]
         if status == PUBLISHED and e is not None:
             out.append(grade(name, bands, e.ci.low, e.ci.high))
         elif status == NO_SPREAD:
@@ -987,13 +987,11 @@ def _compose(
         if effect == "zero":
             e = _fixed(0.0, level, e.n)
             grades = tuple(
-                lowest(g.band_set, bands_from_spec(spec["bands"][g.band_set]), "清零")
-                for g in grades
+                lowest(g.band_set, spec["band_lists"][g.band_set], "清零") for g in grades
             )
         else:
             grades = tuple(
-                lowest(g.band_set, bands_from_spec(spec["bands"][g.band_set]), "一票否决")
-                for g in grades
+                lowest(g.band_set, spec["band_lists"][g.band_set], "一票否决") for g in grades
             )
     return IndexResult(
         name,
@@ -1238,7 +1236,7 @@ def _apply_caps(spec, index, r: IndexResult, share: Estimate | None) -> IndexRes
         if cap.get("statistic") != "satisfied_share_ci_high" or share is None:
             continue
         if share.ci.high < float(cap["below"]) and not r.vetoed_by:
-            bands = bands_from_spec(spec["bands"][cap["band_set"]])
+            bands = spec["band_lists"][cap["band_set"]]
             grades = [
                 capped(g, bands, cap["max_grade"]) if g.band_set == cap["band_set"] else g
                 for g in grades
@@ -1671,4 +1669,6 @@ def _normalised(spec: Mapping[str, Any]) -> dict:
             rule["quorum"] = str(Fraction(str(rule["quorum"])))
         ballots[name] = rule
     out["ballots"] = ballots
+    # Parsed once: some 10,000 units are graded against the same few band sets.
+    out["band_lists"] = {name: bands_from_spec(b) for name, b in spec["bands"].items()}
     return out
