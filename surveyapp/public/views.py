@@ -93,10 +93,10 @@ def resume(draft_id: int) -> object:
 
 @bp.route("/f/<int:draft_id>/<int:section>", methods=["GET", "POST"])
 def section(draft_id: int, section: int) -> object:
-    draft = _draft(draft_id)
-    if draft is None:
+    found = _draft_with_definition(draft_id)
+    if found is None:
         return _gone(draft_id)
-    definition = submissions.draft_definition(draft)
+    draft, definition = found
     if not 0 <= section < len(definition["sections"]):
         return notice(_("请求有误"), _("没有这一页。"), 400)
     if section > draft.section:
@@ -142,6 +142,12 @@ def _draft(draft_id: int) -> Draft | None:
     """The draft in this page's cookie, when it is the draft the URL names."""
     draft = submissions.find_draft(request.cookies.get(DRAFT_COOKIE, ""))
     return draft if draft is not None and draft.id == draft_id else None
+
+
+def _draft_with_definition(draft_id: int) -> tuple[Draft, dict] | None:
+    """``_draft`` and the definition it answers, read together."""
+    found = submissions.find_draft_with_definition(request.cookies.get(DRAFT_COOKIE, ""))
+    return found if found is not None and found[0].id == draft_id else None
 
 
 def _gone(draft_id: int) -> object:

@@ -36,7 +36,11 @@ Storage rules:
   submission for one village within ``BURST_WINDOW_SECONDS``).
 
 Cost per submission (the collection benchmark in docs/benchmarks.md): the definition comes from
-the per-process cache in ``surveyapp.services.definitions``; the median of a wave's durations is
+the per-process cache in ``surveyapp.services.definitions``; a runner page reads its draft with
+the wave's version in one query, the claiming DELETE returns the wave's status and version
+along with the draft, and the response's INSERT counts the burst window itself, so a final
+submission runs 8 statements (one SELECT, one DELETE, six INSERTs) and one commit; the
+statements run on every request are built once per process; the median of a wave's durations is
 read at most once per ``DURATION_MEDIAN_MAX_AGE`` seconds per process (a flag compares with a
 median up to that old, which moves little over a few hundred samples); expired receipts and
 ``RecentSubmission`` rows are pruned at most once per ``PRUNE_INTERVAL_SECONDS`` per process,
@@ -71,6 +75,7 @@ from surveyapp.models import (
     Outcome,
     Participation,
     Person,
+    QuestionnaireVersion,
     RecentSubmission,
     Recruitment,
     Response,
@@ -82,7 +87,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.base import utcnow
 from surveyapp.questionnaire.answers import answer_problems, clean_answers, shown_items
-from surveyapp.services.definitions import wave_definition
+from surveyapp.services.definitions import definition_of, wave_definition
 from surveyapp.services.forms import build_section_form, read_answers
 from surveyapp.services.quiz import QuizScore, quiz_scores
 
@@ -257,25 +262,54 @@ def end_reads() -> None:
     db.session.commit()
 
 
+# The statements every page and submission runs are built once: a statement object keeps its
+# cache key, so running it again skips building and compiling it (about 0.1 ms each).
+_DRAFT_BY_KEY = sa.select(Draft).where(Draft.key_hash == sa.bindparam("key_hash"))
+_DRAFT_AND_WAVE_BY_KEY = (
+    sa.select(Draft, Wave.code, Wave.status, Wave.questionnaire_version_id,
+              QuestionnaireVersion.content_hash)
+    .join(Wave, Wave.id == Draft.wave_id)
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
+    .where(Draft.key_hash == sa.bindparam("key_hash"))
+)
+_RECEIPT_BY_KEY = sa.select(SubmissionReceipt).where(
+    SubmissionReceipt.key_hash == sa.bindparam("key_hash"),
+    SubmissionReceipt.expires_at > sa.bindparam("now"),
+)
+
+
+def _is_plausible_key(key: str) -> bool:
+    return bool(key) and len(key) <= 200
+
+
 def find_draft(key: str) -> Draft | None:
     """The live draft under ``key``; None when unknown or expired."""
-    if not key or len(key) > 200:
+    if not _is_plausible_key(key):
         return None
-    draft = db.session.scalar(sa.select(Draft).where(Draft.key_hash == hash_key(key)))
+    draft = db.session.scalar(_DRAFT_BY_KEY, {"key_hash": hash_key(key)})
     if draft is None or draft.expires_at <= utcnow():
         return None
     return draft
 
 
+def find_draft_with_definition(key: str) -> tuple[Draft, dict] | None:
+    """``find_draft`` and ``draft_definition`` in one query (what every runner page needs)."""
+    if not _is_plausible_key(key):
+        return None
+    row = db.session.execute(_DRAFT_AND_WAVE_BY_KEY, {"key_hash": hash_key(key)}).first()
+    if row is None or row.Draft.expires_at <= utcnow():
+        return None
+    draft = row.Draft
+    wave = definition_of(draft.wave_id, row.code, row.status, row.questionnaire_version_id,
+                         row.content_hash)
+    return draft, wave.definition
+
+
 def find_receipt(key: str) -> SubmissionReceipt | None:
     """The receipt of a draft submitted within the last hour under ``key``."""
-    if not key or len(key) > 200:
+    if not _is_plausible_key(key):
         return None
-    return db.session.scalar(
-        sa.select(SubmissionReceipt).where(
-            SubmissionReceipt.key_hash == hash_key(key), SubmissionReceipt.expires_at > utcnow()
-        )
-    )
+    return db.session.scalar(_RECEIPT_BY_KEY, {"key_hash": hash_key(key), "now": utcnow()})
 
 
 def draft_definition(draft: Draft) -> dict:
@@ -397,6 +431,28 @@ def submit(draft_key: str) -> Response:
     return finish(draft_key).response
 
 
+# The claim also reads the wave's status and questionnaire version: no separate query, and the
+# status is read in the transaction that stores (a wave closed a moment ago refuses). Written
+# as text because SQLAlchemy renders RETURNING columns without their table, which would leave
+# the subqueries' "wave.id = draft.wave_id" ambiguous; both databases accept this statement.
+_CLAIM = sa.text("""
+    DELETE FROM draft WHERE key_hash = :key_hash
+    RETURNING wave_id, org_id, answers, started_at, expires_at, context,
+        (SELECT wave.code FROM wave WHERE wave.id = draft.wave_id) AS wave_code,
+        (SELECT wave.status FROM wave WHERE wave.id = draft.wave_id) AS wave_status,
+        (SELECT wave.questionnaire_version_id FROM wave WHERE wave.id = draft.wave_id)
+            AS version_id,
+        (SELECT questionnaire_version.content_hash FROM wave JOIN questionnaire_version
+            ON questionnaire_version.id = wave.questionnaire_version_id
+            WHERE wave.id = draft.wave_id) AS content_hash
+""").columns(
+    Draft.__table__.c.wave_id, Draft.__table__.c.org_id, Draft.__table__.c.answers,
+    Draft.__table__.c.started_at, Draft.__table__.c.expires_at, Draft.__table__.c.context,
+    sa.column("wave_code", sa.String), sa.column("wave_status", sa.String),
+    sa.column("version_id", sa.Integer), sa.column("content_hash", sa.String),
+)
+
+
 def finish(draft_key: str, *, page: dict[str, Any] | None = None) -> Submitted:
     """Store the draft, with ``page``'s answers on top, as a response, and delete the draft.
 
@@ -409,13 +465,7 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None) -> Submitted:
     key_hash = hash_key(draft_key)
     db.session.rollback()  # begin afresh, with the claiming DELETE as the first statement
     now = utcnow()
-    claimed = db.session.execute(
-        sa.delete(Draft)
-        .where(Draft.key_hash == key_hash)
-        .returning(Draft.wave_id, Draft.org_id, Draft.answers, Draft.started_at,
-                   Draft.expires_at, Draft.context)
-        .execution_options(synchronize_session=False)
-    ).first()
+    claimed = db.session.execute(_CLAIM, {"key_hash": key_hash}).first()
     if claimed is None or claimed.expires_at <= now:
         receipt = None if claimed else find_receipt(draft_key)
         db.session.rollback()
@@ -436,7 +486,8 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None) -> Submitted:
 
 
 def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime) -> Submitted:
-    wave = wave_definition(claimed.wave_id)
+    wave = definition_of(claimed.wave_id, claimed.wave_code, claimed.wave_status,
+                         claimed.version_id, claimed.content_hash)
     if wave.status is not WaveStatus.OPEN:
         raise WaveNotOpen(wave.code)
     definition = wave.definition
@@ -465,10 +516,12 @@ def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime) ->
         weight=context.get("weight"),
         flag_too_fast=_is_too_fast(wave.wave_id, seconds),
         flag_straightline=is_straightline(definition, answers),
-        flag_burst=recruitment is Recruitment.POSTER and _is_burst(wave.wave_id, claimed.org_id,
-                                                                   now),
+        flag_burst=(_burst_flag(wave.wave_id, claimed.org_id, now)
+                    if recruitment is Recruitment.POSTER else False),
     )
     db.session.add(response)
+    if recruitment is Recruitment.POSTER:
+        _insert(RecentSubmission, wave_id=wave.wave_id, org_id=claimed.org_id, at=now)
     _insert(DurationSample, wave_id=wave.wave_id, seconds=seconds)
     _record_side_effects(wave.wave_id, claimed.org_id, context, now)
     _insert(SubmissionReceipt, key_hash=key_hash, expires_at=now + RECEIPT_LIFETIME,
@@ -478,10 +531,15 @@ def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime) ->
     return Submitted(response, context.get("next_url"), quiz_scores(definition, answers))
 
 
+_INSERTS = {model: sa.insert(model.__table__) for model in
+            (DurationSample, RecentSubmission, SubmittedBrowser, Participation,
+             SubmissionReceipt)}
+
+
 def _insert(model: type, **values: Any) -> None:
     """One row that nothing reads back in this request: a Core INSERT on the table, without
-    the ORM's bookkeeping (column defaults still apply)."""
-    db.session.execute(sa.insert(model.__table__).values(**values))
+    the ORM's bookkeeping (column defaults still apply), from a statement built once."""
+    db.session.execute(_INSERTS[model], values)
 
 
 def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime) -> None:
@@ -566,18 +624,20 @@ def _recent_median(wave_id: int) -> float | None:
     return median
 
 
-def _is_burst(wave_id: int, org_id: int, now: datetime) -> bool:
+def _burst_flag(wave_id: int, org_id: int, now: datetime) -> Any:
+    """Whether this is the BURST_COUNT-th or later poster submission at the village within
+    BURST_WINDOW_SECONDS, as a SQL expression: the response's INSERT counts the earlier ones
+    itself, one statement fewer (the caller then records this submission's time)."""
     since = now - timedelta(seconds=setting("BURST_WINDOW_SECONDS"))
     if _is_due("recent submissions", now):
         _prune(RecentSubmission, RecentSubmission.at < since)
-    earlier = db.session.scalar(
+    earlier = (
         sa.select(sa.func.count()).select_from(RecentSubmission).where(
             RecentSubmission.wave_id == wave_id,
             RecentSubmission.org_id == org_id,
             RecentSubmission.at >= since,
-        )
+        ).scalar_subquery()
     )
-    _insert(RecentSubmission, wave_id=wave_id, org_id=org_id, at=now)
     return earlier + 1 >= setting("BURST_COUNT")
 
 
