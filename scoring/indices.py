@@ -1397,9 +1397,7 @@ def _ballots(table, spec, eligible, level) -> list[BallotTally]:
     return out
 
 
-def _reliability(
-    table, instruments: Sequence[str], level: float, seed: int
-) -> list[DimensionReliability]:
+def _reliability(table, instruments: Sequence[str], level: float) -> list[DimensionReliability]:
     out = []
     current = _s(table, "period") == "current"
     for instrument in instruments:
@@ -1419,12 +1417,9 @@ def _reliability(
                 continue
             omega = None
             if len(cols) >= 3:
-                # Only omega's point estimate is reported; its bootstrap interval would cost
-                # seconds per dimension, so one resample (the minimum the function takes) is drawn.
+                # Only omega's point estimate is reported, so no bootstrap interval is drawn.
                 try:
-                    omega = mcdonald_omega(
-                        columns, cols, confidence_level=level, n_boot=1, rng=seed
-                    ).estimate
+                    omega = mcdonald_omega(columns, cols, confidence_level=level, n_boot=0).estimate
                 except ValueError:
                     omega = None
             out.append(
@@ -1484,7 +1479,7 @@ def compute_indices(
         Cadre -> number of eligible voters in their 民主测评.
     confidence_level : float
     seed : int
-        Seeds the rank-interval simulation and the omega bootstrap.
+        Seeds the rank-interval simulation.
 
     Raises
     ------
@@ -1601,7 +1596,7 @@ def compute_all_levels(
         quiz=tuple(q for q in quiz if q.unit == "county"),
         changes=tuple(_changes(table, spec, population, confidence_level, rises)),
         counts=tuple(c for c in all_counts if c.unit == "county"),
-        reliability=tuple(_reliability(table, instruments, confidence_level, seed)),
+        reliability=tuple(_reliability(table, instruments, confidence_level)),
         notes=tuple(notes),
     )
     township = IndicesReport(

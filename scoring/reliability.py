@@ -12,6 +12,7 @@ answered it, not a population quantity, and R's reliability functions take no we
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -68,7 +69,7 @@ class Omega:
     ``loadings`` and ``uniquenesses`` are standardised (for the items' correlation matrix,
     as ``factanal`` prints them). ``ci`` is a percentile bootstrap interval from ``n_boot``
     resamples of respondents; resamples whose covariance matrix is singular are left out
-    and ``n_boot`` counts only those used.
+    and ``n_boot`` counts only those used (0, with a NaN ``ci``, when none was asked for).
     """
 
     estimate: float
@@ -194,7 +195,9 @@ def mcdonald_omega(
     missing : {"pairwise", "complete"}, default "pairwise"
         Pairwise-complete covariances, or only respondents who answered every item.
     n_boot : int, default 1000
-        Bootstrap resamples for ``ci``.
+        Bootstrap resamples for ``ci``; 0 skips the bootstrap (``ci`` is then NaN to NaN),
+        for callers that report only the estimate: the bootstrap refits the model
+        ``n_boot`` times and is nearly all of the cost.
     rng : numpy.random.Generator, int or None
         Source of the resamples; an int seeds a new generator.
 
@@ -209,7 +212,7 @@ def mcdonald_omega(
     ValueError
         Fewer than three items, an unknown or repeated column, columns of different lengths,
         infinite values, fewer than three respondents behind a covariance, an item with zero
-        variance, a covariance matrix that is not positive definite, or ``n_boot`` < 1.
+        variance, a covariance matrix that is not positive definite, or ``n_boot`` < 0.
     TypeError
         ``items`` is a single string, or a column is not numeric.
 
@@ -227,15 +230,18 @@ def mcdonald_omega(
     True
     """
     check_confidence_level(confidence_level)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        raise ValueError(f"n_boot ({n_boot!r}) must be a whole number of at least 1")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
+        raise ValueError(f"n_boot ({n_boot!r}) must be a whole number of at least 0")
     names, x = _item_matrix(columns, items, minimum=3, purpose="omega")
     covariance, n = _covariance(x, names, missing)
     _check_positive_definite(covariance, names)
     estimate, loadings, uniquenesses = _fit_one_factor(covariance)
-    replicates = _bootstrap_omega(x, missing, n_boot, np.random.default_rng(rng))
-    tail = (1 - confidence_level) / 2
-    low, high = np.quantile(replicates, [tail, 1 - tail])
+    low = high = math.nan
+    replicates = np.empty(0)
+    if n_boot:
+        replicates = _bootstrap_omega(x, missing, n_boot, np.random.default_rng(rng))
+        tail = (1 - confidence_level) / 2
+        low, high = np.quantile(replicates, [tail, 1 - tail])
     return Omega(
         estimate=estimate,
         ci=ConfidenceInterval(float(low), float(high)),

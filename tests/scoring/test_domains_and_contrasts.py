@@ -151,3 +151,69 @@ def test_a_raked_domain_share_beta_interval_matches_r_including_its_row_count(
         (0.00931188277806516, 0.0517040612936081), rel=1e-6
     )
     assert (share.n, share.design_rows) == (443, 923)
+
+
+def _villages_raked_within_each(seed=3):
+    """Villages as strata (respondents the PSUs, with fpc), raked on sex inside each village;
+    townships group the villages. One village has a single respondent (a lonely PSU)."""
+    rng = np.random.default_rng(seed)
+    sizes = [12, 7, 1, 20, 9, 15, 4]
+    village = np.repeat([f"v{j}" for j in range(len(sizes))], sizes)
+    township = np.repeat(["t1", "t1", "t2", "t2", "t2", "t3", "t3"], sizes)
+    n = village.size
+    sex = np.where(np.arange(n) % 3 == 0, "F", "M")
+    sex[village == "v2"] = "F"
+    y = rng.normal(70, 12, n)
+    y[rng.random(n) < 0.1] = np.nan
+    adults = np.repeat([300.0, 80, 50, 900, 120, 400, 60], sizes)
+    counts = dict(zip(*np.unique(village, return_counts=True), strict=True))
+    rows = {
+        "village": village,
+        "township": township,
+        "sex": np.char.add(np.char.add(village, "|"), sex),
+        "y": y,
+        "pass": np.where(np.isnan(y), np.nan, (y > 75).astype(float)),
+        "adults": adults,
+        "w": adults / np.array([counts[v] for v in village]),
+    }
+    design = Design(rows, weights="w", strata="village", fpc="adults", lonely_psu="adjust")
+    margins = {}
+    for v, a in zip(village, adults, strict=True):
+        for s, share in (("F", 0.52), ("M", 0.48)):
+            if f"{v}|{s}" in set(rows["sex"]):
+                margins[f"{v}|{s}"] = a * (1.0 if v == "v2" else share)
+    return rake(design, {"sex": margins})
+
+
+@pytest.mark.parametrize("by", ["village", "township"])
+@pytest.mark.parametrize("statistic", ["mean", "proportion"])
+def test_domains_made_of_whole_strata_match_the_dense_computation(by, statistic):
+    # Domains that are unions of strata (and of raking cells) are estimated stratum by
+    # stratum; the dense rows x domains computation must give the same numbers, up to the
+    # order of summation (1e-9 relative).
+    from scoring.estimators import _estimate, _Options
+
+    design = _villages_raked_within_each()
+    var = "y" if statistic == "mean" else "pass"
+    y = design.columns[var].astype(float)
+    x = np.where(np.isnan(y), np.nan, 1.0)
+    options = _Options(0.95, "taylor", 500, None)
+    fast = _estimate(design, y, x, by, options)
+    dense = _estimate(design, y, x, by, options, per_stratum=False)
+    assert fast.sums is None and dense.sums is not None
+    assert fast.labels == dense.labels
+    np.testing.assert_allclose(fast.estimate, dense.estimate, rtol=1e-12)
+    np.testing.assert_allclose(fast.covariance, dense.covariance, rtol=1e-9, atol=1e-12)
+    assert fast.n.tolist() == dense.n.tolist()
+    assert fast.n_psu.tolist() == dense.n_psu.tolist()
+    assert fast.domain_df.tolist() == dense.domain_df.tolist()
+    published = {"mean": mean, "proportion": proportion}[statistic](design, var, by=by)
+    assert set(published) == set(fast.labels)
+
+
+def test_domains_that_cut_across_strata_use_the_dense_computation():
+    from scoring.estimators import _domain_of_each_stratum
+
+    design = _villages_raked_within_each()
+    domain = (np.arange(design.n_rows) % 2).astype(int)
+    assert _domain_of_each_stratum(design, domain, 2) is None

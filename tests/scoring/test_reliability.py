@@ -4,6 +4,8 @@ Reference numbers come from R 4 (psych 2.2.9, lavaan, stats::factanal) run once 
 below; the R code is quoted next to each number so it can be rerun. The tests do not need R.
 """
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -199,6 +201,14 @@ def test_omega_bootstrap_interval_is_reproducible_from_its_seed_and_surrounds_th
     assert first.n_boot == 300
 
 
+def test_omega_without_bootstrap_gives_the_same_estimate_and_no_interval():
+    columns = one_factor_columns(300, [1.0, 0.8, 0.6, 0.4], seed=4)
+    full = mcdonald_omega(columns, list(columns), n_boot=50, rng=11)
+    bare = mcdonald_omega(columns, list(columns), n_boot=0)
+    assert bare.estimate == full.estimate and bare.loadings == full.loadings
+    assert bare.n_boot == 0 and math.isnan(bare.ci.low) and math.isnan(bare.ci.high)
+
+
 def test_omega_of_items_loading_unequally_is_above_alpha():
     # Alpha is a lower bound of reliability when loadings differ (congeneric items).
     columns = one_factor_columns(2000, [1.5, 1.0, 0.5, 0.3], seed=5)
@@ -245,7 +255,7 @@ def test_reliability_error_names_the_dimension():
             r"confidence_level \(95\) must be between 0 and 1",
         ),
         (lambda c: cronbach_alpha(c, ITEMS, missing="listwise"), r"missing \('listwise'\)"),
-        (lambda c: mcdonald_omega(c, ITEMS, n_boot=0), r"n_boot \(0\) must be a whole number"),
+        (lambda c: mcdonald_omega(c, ITEMS, n_boot=-1), r"n_boot \(-1\) must be a whole number"),
     ],
 )
 def test_bad_arguments_are_refused_with_what_is_allowed(call, message):
