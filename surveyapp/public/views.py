@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import functools
 import secrets
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -48,11 +50,22 @@ def thanks(next_url: str | None = None, draft_id: int | None = None) -> Werkzeug
     """The thank-you page; with the quiz result of the draft just submitted from this browser,
     which only this browser's session holds (a double tap's second reply shows it too)."""
     quiz = session.get(QUIZ_KEY, {})
-    page = render_template("public/thanks.html", next_url=next_url,
-                           quiz=quiz.get("scores", []) if quiz.get("draft") == draft_id else [])
+    scores = quiz.get("scores", []) if quiz.get("draft") == draft_id else []
+    if scores:
+        page = render_template("public/thanks.html", next_url=next_url, quiz=scores)
+    else:
+        page = _plain_thanks(str(get_locale()), next_url)
     response = WerkzeugResponse(page, 200, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_thanks(locale: str, next_url: str | None) -> str:
+    """The thank-you page without a quiz result, rendered once per process for each language
+    and link back (links come from the app's own entry points, so they are few): rendering it
+    took about a tenth of a final submission's time."""
+    return render_template("public/thanks.html", next_url=next_url, quiz=[])
 
 
 @bp.route("/s/<wave_code>/<village_code>", methods=["GET", "POST"])
@@ -106,7 +119,7 @@ def section(draft_id: int, section: int) -> object:
     return _post_section(draft, definition, section)
 
 
-def _post_section(draft: Draft, definition: dict, section: int) -> object:
+def _post_section(draft: submissions.DraftLike, definition: dict, section: int) -> object:
     key, draft_id = request.cookies.get(DRAFT_COOKIE, ""), draft.id
     back = request.form.get("action") == "back"
     try:
@@ -123,7 +136,7 @@ def _post_section(draft: Draft, definition: dict, section: int) -> object:
     except submissions.AnswersIncomplete as problem:
         return redirect(url_for("public.section", draft_id=draft_id, section=problem.section))
     if back:
-        target = submissions.previous_shown(definition, section, draft.answers)
+        target = submissions.previous_shown(definition, section, result.saved)
         return redirect(url_for("public.section", draft_id=draft_id, section=target))
     if result.submitted is not None:
         # The draft cookie stays: a retried POST or a reload must find the receipt with it.
@@ -133,7 +146,7 @@ def _post_section(draft: Draft, definition: dict, section: int) -> object:
         return thanks(result.submitted.next_url, draft_id)
     if result.errors:
         form = build_section_form(definition, section, formdata=request.form)
-        return render_section(definition, section, draft.answers, form=form,
+        return render_section(definition, section, result.saved, form=form,
                               errors=result.errors, action=request.path, status=400)
     return redirect(url_for("public.section", draft_id=draft_id, section=result.next_section))
 
@@ -144,7 +157,7 @@ def _draft(draft_id: int) -> Draft | None:
     return draft if draft is not None and draft.id == draft_id else None
 
 
-def _draft_with_definition(draft_id: int) -> tuple[Draft, dict] | None:
+def _draft_with_definition(draft_id: int) -> tuple[submissions.DraftLike, dict] | None:
     """``_draft`` and the definition it answers, read together."""
     found = submissions.find_draft_with_definition(request.cookies.get(DRAFT_COOKIE, ""))
     return found if found is not None and found[0].id == draft_id else None
