@@ -32,7 +32,7 @@ from surveyapp.questionnaire.answers import answer_problems
 
 FIELD_PREFIX = "q_"
 SINGLE_CHOICE_TYPES = ("likert", "single", "quiz", "ballot")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass(frozen=True, slots=True)
