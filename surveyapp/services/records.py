@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -103,7 +104,11 @@ def exemption_reason(text: str, spec: Mapping[str, Any]) -> str:
     """
     allowed = exemption_reasons(spec)
     for reason in allowed:
-        if text.strip() in (reason, exemption_label(reason)):
+        # A roster is the same file whatever language the admin's screen is in: accept the
+        # Chinese name as well as the name in the current language.
+        with force_locale("zh_CN"):
+            chinese = exemption_label(reason)
+        if text.strip() in (reason, chinese, exemption_label(reason)):
             return reason
     names = "、".join(exemption_label(r) for r in allowed) or _("（无）")
     raise RecordRefused(_("免评情形“%(value)s”不在指数定义中，可选：%(allowed)s", value=text,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from scoring.reports import render_pdf
 
@@ -252,7 +253,7 @@ def job_status(job_id: str) -> dict[str, Any] | None:
             "done": job.meta.get("done", 0),
             "total": job.meta.get("total"),
             "path": job.return_value() if state == "finished" else None,
-            "error": "生成失败" if state == "failed" else None,
+            "error": _("生成失败") if state == "failed" else None,
             "township": job.meta.get("township"),
         }
     status = _local_jobs.get(job_id)

@@ -147,3 +147,14 @@ def test_an_exemption_is_written_by_name_or_id_and_exports_as_it_imports(
             exported = export_roster(kind, "xlsx", by=None)
             result = imports.import_file(kind, f"{kind}.xlsx", exported, dry_run=True)
         assert result.ok and result.added == 0 and result.updated == 0, (kind, result.errors)
+
+
+def test_an_exemption_roster_reads_the_same_whatever_the_screen_language(app: Any) -> None:
+    from flask_babel import force_locale
+
+    from surveyapp.services.records import exemption_reason
+
+    with app.test_request_context(), force_locale("en"):
+        spec = indices_spec()
+        assert exemption_reason("长期卧床", spec) == "bedridden"
+        assert exemption_reason("bedridden", spec) == "bedridden"
