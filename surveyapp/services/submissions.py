@@ -526,13 +526,17 @@ def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime) ->
         flag_too_fast=_is_too_fast(wave.wave_id, seconds),
         flag_straightline=is_straightline(definition, answers),
     )
-    response = _insert_response(values, is_poster=recruitment is Recruitment.POSTER, now=now)
-    if recruitment is Recruitment.POSTER:
-        _insert(RecentSubmission, wave_id=wave.wave_id, org_id=claimed.org_id, at=now)
-    _insert(DurationSample, wave_id=wave.wave_id, seconds=seconds)
-    _record_side_effects(wave.wave_id, claimed.org_id, context, now)
-    _insert(SubmissionReceipt, key_hash=key_hash, expires_at=now + RECEIPT_LIFETIME,
-            next_url=context.get("next_url"))
+    is_poster = recruitment is Recruitment.POSTER
+    rows: list[tuple[type, dict[str, Any]]] = [
+        (DurationSample, {"wave_id": wave.wave_id, "seconds": seconds}),
+        (SubmissionReceipt, {"key_hash": key_hash, "expires_at": now + RECEIPT_LIFETIME,
+                             "next_url": context.get("next_url")}),
+    ]
+    if is_poster:
+        rows.append((RecentSubmission, {"wave_id": wave.wave_id, "org_id": claimed.org_id,
+                                        "at": now}))
+    rows += _record_side_effects(wave.wave_id, claimed.org_id, context, now)
+    response = _insert_response(values, rows, is_poster=is_poster, now=now)
     if _is_due("receipts", now):
         _prune(SubmissionReceipt, SubmissionReceipt.expires_at <= now)
     return Submitted(response, context.get("next_url"), quiz_scores(definition, answers))
@@ -557,18 +561,33 @@ _INSERT_RESPONSE = (
 )
 
 
-def _insert_response(values: dict[str, Any], *, is_poster: bool, now: datetime) -> Response:
-    """Insert the response; return it as a detached object holding what was stored. Its
-    ``flag_burst`` says whether this is the BURST_COUNT-th or later poster submission at the
-    village within BURST_WINDOW_SECONDS (the caller records this one's time afterwards)."""
+def _insert_response(values: dict[str, Any], rows: list[tuple[type, dict[str, Any]]], *,
+                     is_poster: bool, now: datetime) -> Response:
+    """Insert the response and the side ``rows`` (model, values); return the response as a
+    detached object holding what was stored. Its ``flag_burst`` says whether this is the
+    BURST_COUNT-th or later poster submission at the village within BURST_WINDOW_SECONDS,
+    counted before this submission's own RecentSubmission row (one of ``rows``).
+
+    On PostgreSQL the side rows ride along as data-modifying CTEs of the response's INSERT:
+    one round trip instead of one per row (their sibling INSERTs see the same snapshot, so the
+    burst count still leaves this submission out). SQLite has no such CTEs; there each row is
+    one more in-process statement, which costs little.
+    """
     since = now - timedelta(seconds=setting("BURST_WINDOW_SECONDS"))
     if is_poster and _is_due("recent submissions", now):
         _prune(RecentSubmission, RecentSubmission.at < since)
-    row = db.session.execute(_INSERT_RESPONSE, {
-        **values, "is_poster": is_poster, "burst_wave_id": values["wave_id"],
-        "burst_org_id": values["org_id"], "burst_since": since,
-        "burst_count": setting("BURST_COUNT"),
-    }).one()
+    params = {**values, "is_poster": is_poster, "burst_wave_id": values["wave_id"],
+              "burst_org_id": values["org_id"], "burst_since": since,
+              "burst_count": setting("BURST_COUNT")}
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = _INSERT_RESPONSE.add_cte(*(
+            sa.insert(model.__table__).values(**row_values).cte(f"side_{index}")
+            for index, (model, row_values) in enumerate(rows)))
+        row = db.session.execute(statement, params).one()
+    else:
+        row = db.session.execute(_INSERT_RESPONSE, params).one()
+        for model, row_values in rows:
+            _insert(model, **row_values)
     return Response(id=row.id, flag_burst=bool(row.flag_burst), **values)
 
 
@@ -583,15 +602,18 @@ def _insert(model: type, **values: Any) -> None:
     db.session.execute(_INSERTS[model], values)
 
 
-def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime) -> None:
-    """Rows kept apart from the response: the duplicate guard, participation, the slip, the
-    drawn household's outcome. A unique constraint refuses a second answer."""
+def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime
+                         ) -> list[tuple[type, dict[str, Any]]]:
+    """Marks kept apart from the response: the slip and the drawn household's outcome are
+    updated here; the rows to insert along with the response, the duplicate guard and
+    participation, are returned. A unique constraint refuses a second answer."""
+    rows: list[tuple[type, dict[str, Any]]] = []
     if context.get("browser_hash"):
-        _insert(SubmittedBrowser, wave_id=wave_id, org_id=org_id,
-                browser_hash=context["browser_hash"])
+        rows.append((SubmittedBrowser, {"wave_id": wave_id, "org_id": org_id,
+                                        "browser_hash": context["browser_hash"]}))
     if context.get("person_id") is not None:
-        _insert(Participation, wave_id=wave_id, person_id=context["person_id"],
-                subject_key=subject_key(context))
+        rows.append((Participation, {"wave_id": wave_id, "person_id": context["person_id"],
+                                     "subject_key": subject_key(context)}))
     if context.get("invitation_id") is not None:
         used = db.session.execute(
             sa.update(Invitation)
@@ -608,6 +630,7 @@ def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime
             .values(outcome=Outcome.COMPLETE, outcome_on=local_day(now))
             .execution_options(synchronize_session=False)
         )
+    return rows
 
 
 def subject_key(context: dict) -> str:
