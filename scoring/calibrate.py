@@ -148,7 +148,9 @@ def raking_residuals(z: np.ndarray, margins: tuple[RakingMargin, ...]) -> np.nda
 
     Mirrors R's ``svyrecvar`` for a raked design: ten backfitting sweeps, each subtracting,
     margin by margin, ``w_m`` times the within-level mean of ``z / w_m``, where ``w_m`` are
-    the weights after that margin's step in the last raking iteration.
+    the weights after that margin's step in the last raking iteration. A row whose level
+    code is -1 was not raked on that margin (part of a design where only some strata are
+    calibrated) and keeps its value.
     """
     z = np.array(z, dtype=float)
     for _ in range(10):
@@ -156,10 +158,14 @@ def raking_residuals(z: np.ndarray, margins: tuple[RakingMargin, ...]) -> np.nda
             with np.errstate(divide="ignore", invalid="ignore"):
                 scaled = np.where(margin.weights[:, None] != 0, z / margin.weights[:, None], 0.0)
             n_levels = margin.codes.max() + 1
+            # Rows outside the margin form one more level, whose mean is then set to 0.
+            codes = np.where(margin.codes >= 0, margin.codes, n_levels)
             k = z.shape[1]
-            cells = (margin.codes[:, None] * k + np.arange(k)).ravel()
-            sums = np.bincount(cells, weights=scaled.ravel(), minlength=n_levels * k)
-            counts = np.bincount(margin.codes, minlength=n_levels)
-            level_means = sums.reshape(n_levels, k) / counts[:, None]
-            z = z - margin.weights[:, None] * level_means[margin.codes]
+            cells = (codes[:, None] * k + np.arange(k)).ravel()
+            sums = np.bincount(cells, weights=scaled.ravel(), minlength=(n_levels + 1) * k)
+            counts = np.bincount(codes, minlength=n_levels + 1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                level_means = sums.reshape(n_levels + 1, k) / counts[:, None]
+            level_means[n_levels] = 0.0
+            z = z - margin.weights[:, None] * level_means[codes]
     return z

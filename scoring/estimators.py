@@ -535,7 +535,9 @@ def _domain_of_each_stratum(design: Design, domain: np.ndarray, n_domains: int):
     if found is None:
         return None
     for margin in design.calibration:
-        if _constant_within(margin.codes, domain, int(margin.codes.max()) + 1) is None:
+        raked = margin.codes >= 0
+        n_levels = int(margin.codes.max()) + 1
+        if _constant_within(margin.codes[raked], domain[raked], n_levels) is None:
             return None
     return found
 

@@ -44,6 +44,7 @@ FIELDS = (
     "score_before_veto",
     "vetoed_by",
     "verdict",
+    "design",
     "notes",
 )
 
@@ -112,6 +113,7 @@ def report_rows(report: IndicesReport) -> list[dict[str, Any]]:
                 rank_of=r.rank.of if r.rank else None,
                 score_before_veto=r.score_before_veto,
                 vetoed_by="、".join(r.vetoed_by) or None,
+                design=r.design or None,
                 notes="；".join(r.notes) or None,
             )
         )

@@ -11,11 +11,19 @@ Designs (DOMAIN §9.3):
   raked to the village's sex (and age) margins where ``population`` gives them. Within one
   village the respondents are a sample of its adults: a stratified design with the village
   as stratum, each respondent a PSU, and the finite population correction from its adults;
-  df = respondents - 1. At township and county level villages are the clusters and
+  df = respondents - 1. Above the village the design depends on the wave (the table's
+  ``village_census`` column). Where the wave surveyed every village of a township, stage
+  one is a census: villages are strata, not sampled PSUs, so between-village differences
+  are no sampling error; the township (and county) estimate is the stratified one, R's
+  ``svydesign(ids = ~1, strata = ~village, fpc = ~adults, weights = ~w)`` raked within each
+  village, its variance the sum of the villages' variances, df = respondents - villages.
+  Where the wave sampled some of a township's villages, villages are the clusters and
   townships the strata (one-stage "ultimate cluster" variance, R's
   ``svydesign(ids = ~village, strata = ~township, weights = ~w)``); a township's df is its
-  villages - 1. A township with a single village takes that village's design, and at county
-  level such a township is a lonely stratum handled as R's ``survey.lonely.psu = "adjust"``.
+  villages - 1. A county with both kinds stacks the two as strata. A township with a single
+  village takes that village's design, and at county level such a township is a lonely
+  stratum handled as R's ``survey.lonely.psu = "adjust"``. ``IndexResult.design`` records
+  which design each estimate used.
 - Other instruments are rated by a handful of named raters (households linked to a member,
   fellow members, a branch's members): each rating component is the raters' mean with its
   SRS standard error and ``n - 1`` df; it is feedback, not a sample estimate, and the
@@ -78,7 +86,16 @@ ALPHA_FLOOR = 0.7
 REQUIRED_COLUMNS = ("period", "instrument", "org", "township", "subject")
 KNOWN_PREFIXES = ("dim:", "sat:", "item:", "answer:")
 KNOWN_COLUMNS = frozenset(
-    (*REQUIRED_COLUMNS, "self_rating", "audience", "adults", "age_group", "sex", "respondent")
+    (
+        *REQUIRED_COLUMNS,
+        "self_rating",
+        "audience",
+        "adults",
+        "age_group",
+        "sex",
+        "respondent",
+        "village_census",
+    )
 )
 
 
@@ -113,6 +130,10 @@ class IndexResult:
     and ranked. ``estimate`` is the direct (design-based) estimate even when the status
     withholds publication, so the report can show it beside the label. ``shrinkage`` is the
     Fay-Herriot estimate (villages' approval only), ``rank`` the rank with its 90 % interval.
+    ``design`` says how a citizen estimate was designed: ``village`` (one village's
+    respondents), ``villages_as_strata`` (the wave surveyed every village: a census at stage
+    one), ``villages_as_clusters`` (a sample of villages) or ``mixed`` (the county, when its
+    townships differ); empty for the rated indices.
     """
 
     index: str
@@ -130,6 +151,7 @@ class IndexResult:
     score_before_veto: float | None = None
     vetoed_by: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    design: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +452,21 @@ def _grades(spec, index_spec, e: Estimate | None, status: str) -> tuple[Grade, .
 # ----------------------------------------------------------------------------- citizen designs
 
 
+# How a citizen estimate above the village was designed (IndexResult.design).
+VILLAGE_DESIGN = "village"  # one village: its respondents, stratified by village, with fpc
+VILLAGES_AS_STRATA = "villages_as_strata"  # every village surveyed: a census at stage one
+VILLAGES_AS_CLUSTERS = "villages_as_clusters"  # a sample of villages: villages are the PSUs
+MIXED_DESIGN = "mixed"  # the county when some townships are censuses of villages, some not
+DESIGN_NOTES = {
+    VILLAGES_AS_STRATA: "本轮调查覆盖全部村（社区）：村为层而非抽样单位，各村内按受访者抽样"
+    "（含有限总体校正、村内加权）计算，方差为各村方差之和，自由度 = 受访者数 − 村数",
+    VILLAGES_AS_CLUSTERS: "本轮调查只抽取部分村（社区）：村为抽样单位（整群），乡镇为层，"
+    "自由度 = 村数 − 乡镇数",
+    MIXED_DESIGN: "全覆盖的乡镇以村为层、抽村的乡镇以村为抽样单位（整群），方差按层相加",
+}
+CENSUS_COLUMN = "village_census"
+
+
 @dataclass
 class _CitizenData:
     rows: dict[str, np.ndarray]
@@ -437,10 +474,35 @@ class _CitizenData:
     cluster_design: Design
     villages_of: dict[str, list[str]]
     adults: dict[str, float]
+    census: frozenset[str]  # townships every village of which the wave surveyed
     notes: list[str] = field(default_factory=list)
     # Village estimates by (variable, confidence level): the approval, fortress and service
     # indices ask for the same few, and each is a domain estimate on the raked design.
     village_cache: dict[tuple[str, float], dict[str, Estimate]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def census_rows(self) -> np.ndarray:
+        return np.isin(self.rows["township"].astype(str), list(self.census))
+
+    @functools.cached_property
+    def county_design(self) -> Design:
+        """The county's design: villages as strata where the wave surveyed every village of
+        the township, as clusters where it sampled them."""
+        if self.census_rows.all():
+            return self.village_design
+        if not self.census_rows.any():
+            return self.cluster_design
+        return _mixed_design(self.rows, self.village_design, self.census_rows)
+
+    def design_of(self, townships: Sequence[str]) -> str:
+        inside = [t in self.census for t in townships]
+        return (
+            VILLAGES_AS_STRATA
+            if all(inside)
+            else VILLAGES_AS_CLUSTERS
+            if not any(inside)
+            else MIXED_DESIGN
+        )
 
 
 def _citizen_data(table, index, period: str, population) -> _CitizenData | None:
@@ -496,7 +558,46 @@ def _citizen_data(table, index, period: str, population) -> _CitizenData | None:
     adult_of = {
         v: float(a) for v, a in zip(org.tolist(), adults.tolist(), strict=True) if math.isfinite(a)
     }
-    return _CitizenData(rows, village_design, cluster_design, villages_of, adult_of, notes)
+    return _CitizenData(
+        rows, village_design, cluster_design, villages_of, adult_of, _census_townships(rows), notes
+    )
+
+
+def _census_townships(rows) -> frozenset[str]:
+    """Townships whose every village the wave surveyed (``village_census`` 1 on all their
+    rows). Without the column no township is taken as a census: villages stay clusters."""
+    township = rows["township"].astype(str)
+    flag = _f(rows, CENSUS_COLUMN)
+    return frozenset(set(township[flag == 1].tolist()) - set(township[flag != 1].tolist()))
+
+
+def _mixed_design(rows, village_design: Design, census_rows: np.ndarray) -> Design:
+    """One design for a county where some townships are censuses of villages and some not.
+
+    Census townships contribute their villages as strata with respondents as PSUs (fpc:
+    adults) and their within-village raking; sampled townships are strata with villages as
+    PSUs, no fpc, the raked weights taken as plain weights (as ``cluster_design``).
+    """
+    org = rows["org"].astype(str)
+    columns = dict(rows)
+    columns["design_stratum"] = np.where(
+        census_rows, "v:" + org, "t:" + rows["township"].astype(str)
+    )
+    columns["design_psu"] = np.where(census_rows, np.arange(len(org)).astype(str), "v:" + org)
+    # No fpc between villages of a sampled township: a huge N leaves the factor 1.
+    columns["design_fpc"] = np.where(census_rows, rows["fpc"], 1e12)
+    design = Design(
+        columns,
+        weights="w",
+        strata="design_stratum",
+        clusters="design_psu",
+        fpc="design_fpc",
+        lonely_psu="adjust",
+    )
+    margins = tuple(
+        replace(m, codes=np.where(census_rows, m.codes, -1)) for m in village_design.calibration
+    )
+    return design.with_calibration(village_design.weights, margins) if margins else design
 
 
 def _village_margins(rows, population) -> tuple[dict, list[str]]:
@@ -574,24 +675,54 @@ def _township_estimates(data: _CitizenData, var: str, level: float) -> dict[str,
     y = data.rows.get(var, _f(data.rows, var))
     if not np.isfinite(y).any():
         return {}
-    found = mean(data.cluster_design, var, by="township", confidence_level=level)
+    # A township whose every village was surveyed: villages are strata (the village design);
+    # else villages are its sampled PSUs (the cluster design).
+    by_design = {
+        True: mean(data.village_design, var, by="township", confidence_level=level)
+        if data.census
+        else {},
+        False: mean(data.cluster_design, var, by="township", confidence_level=level)
+        if data.census_rows.size and not data.census_rows.all()
+        else {},
+    }
     # The villages with an estimate are those with an answer; their estimates (a domain
     # estimate each on the raked design) are needed only for a single-village township.
     answered = set(data.rows["org"].astype(str)[~np.isnan(y)].tolist())
     out = {}
-    for t, e in found.items():
-        members = [v for v in data.villages_of.get(t, []) if v in answered]
+    for t in data.villages_of:
+        e = by_design[t in data.census].get(t)
+        members = [v for v in data.villages_of[t] if v in answered]
         if len(members) == 1:
             out[t] = _village_estimates(data, var, level)[members[0]]
-        elif e.n > 0:
-            out[t] = _with_df(e, len(members) - 1)
+        elif e is not None and e.n > 0:
+            out[t] = _with_df(e, _df_answered(data, y, [t]))
     return out
 
 
 def _county_estimate(data: _CitizenData, var: str, level: float) -> Estimate | None:
-    if not np.isfinite(data.rows.get(var, _f(data.rows, var))).any():
+    y = data.rows.get(var, _f(data.rows, var))
+    if not np.isfinite(y).any():
         return None
-    return mean(data.cluster_design, var, confidence_level=level)
+    e = mean(data.county_design, var, confidence_level=level)
+    if not data.census:
+        return e
+    return _with_df(e, _df_answered(data, y, list(data.villages_of)))
+
+
+def _df_answered(data: _CitizenData, y: np.ndarray, townships: Sequence[str]) -> int:
+    """PSUs minus strata among the rows of ``townships`` that answered (R's ``degf`` of that
+    subset): respondents minus villages where villages are strata, villages minus
+    townships where they are clusters."""
+    answered = np.isfinite(y) & np.isin(data.rows["township"].astype(str), list(townships))
+    org = data.rows["org"].astype(str)
+    strata = answered & data.census_rows
+    clusters = answered & ~data.census_rows
+    return int(
+        strata.sum()
+        - len(np.unique(org[strata]))
+        + len(np.unique(org[clusters]))
+        - len(np.unique(data.rows["township"].astype(str)[clusters]))
+    )
 
 
 # ----------------------------------------------------------------------------- approval
@@ -654,6 +785,7 @@ def _approval(table, spec, name, population, level, seed, period="current"):
                 comps,
                 _grades(spec, index, e, status),
                 notes=tuple(notes),
+                design=VILLAGE_DESIGN,
             )
         )
     results = _with_shrinkage(results, data, level)
@@ -673,7 +805,12 @@ def _approval(table, spec, name, population, level, seed, period="current"):
             )
             for p in parts
         )
-        notes = [note] + (["乡镇仅一个村（社区）：按该村抽样设计计算"] if n_villages == 1 else [])
+        design = VILLAGE_DESIGN if n_villages == 1 else data.design_of([t])
+        notes = [note] + (
+            ["乡镇仅一个村（社区）：按该村抽样设计计算"]
+            if n_villages == 1
+            else [DESIGN_NOTES[design]]
+        )
         results.append(
             IndexResult(
                 name,
@@ -687,9 +824,11 @@ def _approval(table, spec, name, population, level, seed, period="current"):
                 comps,
                 _grades(spec, index, e, status),
                 notes=tuple(notes),
+                design=design,
             )
         )
     if county is not None:
+        county_design = data.design_of(list(data.villages_of))
         status = _status_of(county, county.n, minimum, False)
         comps = tuple(
             ComponentResult(
@@ -709,7 +848,8 @@ def _approval(table, spec, name, population, level, seed, period="current"):
                 county.n,
                 comps,
                 _grades(spec, index, county, status),
-                notes=(note,),
+                notes=(note, DESIGN_NOTES[county_design]),
+                design=county_design,
             )
         )
     return _ranked(results, level, seed), data

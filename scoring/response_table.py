@@ -11,6 +11,8 @@ This is the contract between the app (which gathers rows by SQL), the export CSV
 ``self_rating``  1 when the respondent rates themself (党员自评), else 0
 ``audience``     ``member`` for account holders, ``citizen`` otherwise (village_org_review)
 ``adults``       adults living in ``org`` (weights and fpc of citizen samples); empty if unknown
+``village_census``  1 when the row's wave surveyed every village of its township (villages
+                 are then strata, not sampled clusters), else 0; optional, added by the app
 ``age_group``, ``sex``  answers to the raking items; empty when not asked or declined
 ``respondent``   the respondent score (0–100)
 ``dim:<name>``   dimension scores; ``sat:<name>`` the share of the dimension's answered items

@@ -25,15 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from scoring.index_rows import report_rows
-from scoring.indices import IndicesReport
+from scoring.indices import CENSUS_COLUMN, IndicesReport
 from scoring.indices import compute_indices as score_indices
 from scoring.response_table import META, score_columns_of
 from surveyapp.extensions import db
 from surveyapp.models import (
+    VILLAGE_KINDS,
     AdminCount,
     Org,
     Person,
@@ -45,6 +47,7 @@ from surveyapp.models import (
 )
 from surveyapp.questionnaire.check import DEFAULT_DIR, check_paths
 from surveyapp.services import records
+from surveyapp.services.waves import wave_villages
 
 LEVELS = ("village", "township", "county")
 
@@ -117,6 +120,9 @@ def gather(wave_code: str, *, exclude_flagged: bool = False) -> GatheredData:
         table = score_columns_of(definitions, columns)
     except ValueError as error:
         raise EstimatesError(f"回答无法计分：{error}") from None
+    table[CENSUS_COLUMN] = _village_census(
+        [*current, *previous], columns["wave_id"], columns["township"]
+    )
     return GatheredData(
         table,
         spec,
@@ -126,6 +132,34 @@ def gather(wave_code: str, *, exclude_flagged: bool = False) -> GatheredData:
         excluded,
         _records(wave, spec),
     )
+
+
+def _village_census(
+    waves: Sequence[Wave], wave_ids: Sequence[int], townships: Sequence[str]
+) -> np.ndarray:
+    """1.0 on rows whose wave surveyed every village of the row's township, else 0.0.
+
+    Such a township is a census at stage one, and ``scoring.indices`` takes its villages as
+    strata; a township with only some villages in the wave keeps them as sampled clusters.
+    """
+    census = {w.id: _census_townships(w) for w in waves}
+    return np.array(
+        [1.0 if t in census[w] else 0.0 for w, t in zip(wave_ids, townships, strict=True)]
+    )
+
+
+def _census_townships(wave: Wave) -> set[str]:
+    covered = {village.id for village in wave_villages(wave)}
+    township = aliased(Org)
+    found = db.session.execute(
+        sa.select(township.code, Org.id)
+        .join(township, township.id == Org.parent_id)
+        .where(Org.kind.in_(VILLAGE_KINDS), Org.retired_at.is_(None))
+    )
+    villages_of: dict[str, set[int]] = {}
+    for code, village_id in found:
+        villages_of.setdefault(code, set()).add(village_id)
+    return {code for code, ids in villages_of.items() if ids <= covered}
 
 
 def _records(wave: Wave, spec: dict) -> dict[str, Any]:
