@@ -82,6 +82,7 @@ LEVELS = ("village", "township", "county")
 PUBLISHED = "已发布"
 EXEMPT = "免评"
 MISSING_COMPONENT = "缺少成分"
+VETOED = "一票否决"  # the status of a vetoed unit whose own score could not be published
 ALPHA_FLOOR = 0.7
 REQUIRED_COLUMNS = ("period", "instrument", "org", "township", "subject")
 KNOWN_PREFIXES = ("dim:", "sat:", "item:", "answer:")
@@ -126,8 +127,10 @@ class ComponentResult:
 class IndexResult:
     """One index for one unit, ready for a table or a report.
 
-    ``status`` is 已发布, 样本不足, 方差为零, 缺少成分 or 免评; only 已发布 units are graded
-    and ranked. ``estimate`` is the direct (design-based) estimate even when the status
+    ``status`` is 已发布, 样本不足, 方差为零, 缺少成分, 免评 or 一票否决; only 已发布 units
+    are graded by their interval and ranked. A veto event (清零 / 一票否决) always applies:
+    a vetoed unit gets the lowest grade, and 一票否决 is its status when its own score could
+    not be published (the note says why: 样本不足 …). ``estimate`` is the direct (design-based) estimate even when the status
     withholds publication, so the report can show it beside the label. ``shrinkage`` is the
     Fay-Herriot estimate (villages' approval only), ``rank`` the rank with its 90 % interval.
     ``design`` says how a citizen estimate was designed: ``village`` (one village's
@@ -308,18 +311,52 @@ def _t_quantile(df: int, level: float) -> float:
     return stats.t.ppf(1 - (1 - level) / 2, df)
 
 
-def _t_interval(estimate: float, se: float, df: int, level: float) -> ConfidenceInterval:
+# Index scores, dimensions and rater means lie on 0-100; satisfied shares on 0-1; paired
+# differences of two dimensions on -100-100.
+SCALE = (0.0, 100.0)
+CLIPPED_NOTE = "置信区间超出 0–100 分的部分已截去（分数不可能取到）"
+
+
+def _bounds(var: str) -> tuple[float, float]:
+    if var.startswith("diff:"):
+        return (-SCALE[1], SCALE[1])
+    if var.startswith("sat:") or var == "quiz_pass":
+        return (0.0, 1.0)
+    return SCALE
+
+
+def _t_interval(
+    estimate: float, se: float, df: int, level: float, bounds: tuple[float, float] = SCALE
+) -> ConfidenceInterval:
     """:func:`scoring.results.t_interval`, the same arithmetic, with each t quantile computed
-    once: a county has some 20,000 rated units, and SciPy's ``t.ppf`` takes about 0.2 ms."""
+    once (a county has some 20,000 rated units, and SciPy's ``t.ppf`` takes about 0.2 ms),
+    and clipped to the scale ``bounds``.
+
+    Clipped rather than transformed: the true value lies on the scale, so the clipped
+    interval covers it whenever the t interval does (same coverage) and drops only values
+    that cannot occur. A logit-type transform would move the centre and width of every
+    unit's interval, not only those near 0 or 100, and a 0-100 mean is not a proportion;
+    near the bound its delta-method SE on the transformed scale blows up. A village at 98
+    with 5 respondents thus shows 9x-100, and can be graded in the top band.
+    """
     check_confidence_level(level)
     if df < 1 or not math.isfinite(se):
         return ConfidenceInterval(math.nan, math.nan)
     half = _t_quantile(int(df), float(level)) * se
-    return ConfidenceInterval(float(estimate - half), float(estimate + half))
+    return ConfidenceInterval(
+        float(max(estimate - half, bounds[0])), float(min(estimate + half, bounds[1]))
+    )
 
 
-def _with_df(e: Estimate, df: int) -> Estimate:
-    return replace(e, df=df, ci=_t_interval(e.estimate, e.se, df, e.confidence_level))
+def _with_df(e: Estimate, df: int, bounds: tuple[float, float] = SCALE) -> Estimate:
+    return replace(e, df=df, ci=_t_interval(e.estimate, e.se, df, e.confidence_level, bounds))
+
+
+def _is_clipped(e: Estimate | None) -> bool:
+    """Whether ``e``'s interval was cut at 0 or 100 (see :func:`_t_interval`)."""
+    if e is None or not e.se > 0 or not math.isfinite(e.se):
+        return False
+    return e.ci.low == SCALE[0] or e.ci.high == SCALE[1]
 
 
 def _fixed(value: float, level: float, n: int = 1) -> Estimate:
@@ -668,7 +705,7 @@ def _village_estimates_of(data: _CitizenData, var: str, level: float) -> dict[st
     if not np.isfinite(data.rows.get(var, _f(data.rows, var))).any():
         return {}
     found = mean(data.village_design, var, by="org", confidence_level=level)
-    return {v: _with_df(e, max(e.n - 1, 0)) for v, e in found.items() if e.n > 0}
+    return {v: _with_df(e, max(e.n - 1, 0), _bounds(var)) for v, e in found.items() if e.n > 0}
 
 
 def _township_estimates(data: _CitizenData, var: str, level: float) -> dict[str, Estimate]:
@@ -695,7 +732,7 @@ def _township_estimates(data: _CitizenData, var: str, level: float) -> dict[str,
         if len(members) == 1:
             out[t] = _village_estimates(data, var, level)[members[0]]
         elif e is not None and e.n > 0:
-            out[t] = _with_df(e, _df_answered(data, y, [t]))
+            out[t] = _with_df(e, _df_answered(data, y, [t]), _bounds(var))
     return out
 
 
@@ -704,9 +741,8 @@ def _county_estimate(data: _CitizenData, var: str, level: float) -> Estimate | N
     if not np.isfinite(y).any():
         return None
     e = mean(data.county_design, var, confidence_level=level)
-    if not data.census:
-        return e
-    return _with_df(e, _df_answered(data, y, list(data.villages_of)))
+    df = _df_answered(data, y, list(data.villages_of)) if data.census else e.df
+    return _with_df(e, df, _bounds(var))
 
 
 def _df_answered(data: _CitizenData, y: np.ndarray, townships: Sequence[str]) -> int:
@@ -878,7 +914,11 @@ def _with_shrinkage(
     if len(usable) < x.shape[1] + 2:
         x = None
     fit = fay_herriot(direct, d, x, confidence_level=level)
-    by_unit = {r.unit: a for r, a in zip(usable, fit.areas, strict=True)}
+    # The model interval is clipped to the scale as the direct one is (see _t_interval).
+    by_unit = {
+        r.unit: replace(a, ci=ConfidenceInterval(max(a.ci.low, SCALE[0]), min(a.ci.high, SCALE[1])))
+        for r, a in zip(usable, fit.areas, strict=True)
+    }
     return [replace(r, shrinkage=by_unit.get(r.unit)) for r in results]
 
 
@@ -933,8 +973,9 @@ def _integrity(table, spec, name, level, period="current"):
 
     def estimates(var):
         by = mean(design, var, by="township", confidence_level=level)
-        by = {t: _with_df(e, max(e.n - 1, 0)) for t, e in by.items() if e.n > 0}
-        return by, mean(design, var, confidence_level=level)
+        by = {t: _with_df(e, max(e.n - 1, 0), _bounds(var)) for t, e in by.items() if e.n > 0}
+        overall = mean(design, var, confidence_level=level)
+        return by, _with_df(overall, overall.df, _bounds(var))
 
     composite_t, composite_c = estimates("composite")
     comp = {c["id"]: estimates(f"dim:{c['dimension']}") for c in index["components"]}
@@ -1082,10 +1123,26 @@ def _compose(
     present = [c for c in comps if c.kind != "breakdown"]
     blocked = [c for c in present if c.status in (TOO_FEW, MISSING_COMPONENT) or c.estimate is None]
     raters = sum(c.raters for c in present if c.kind == "survey")
-    if blocked:
-        status = (
-            MISSING_COMPONENT if all(c.status == MISSING_COMPONENT for c in blocked) else TOO_FEW
+    events = [ev for ev in vetoes if ev in (index.get("vetoes") or {}).get("events", [])]
+    if events and (blocked or not present):
+        # A veto is a recorded fact, not an estimate: it applies however few raters there are.
+        unscored = MISSING_COMPONENT if not present else _blocked_status(blocked)
+        return _vetoed_unscored(
+            spec,
+            index,
+            name,
+            unit,
+            level_name,
+            parent,
+            comps,
+            raters,
+            notes,
+            events,
+            unscored,
+            level,
         )
+    if blocked:
+        status = _blocked_status(blocked)
         return IndexResult(
             name,
             index["title"],
@@ -1118,7 +1175,6 @@ def _compose(
     zero_spread = any(c.status == NO_SPREAD for c in present) and e.se == 0
     status = NO_SPREAD if zero_spread else PUBLISHED
     grades = _grades(spec, index, e, status)
-    events = [ev for ev in vetoes if ev in (index.get("vetoes") or {}).get("events", [])]
     before = None
     if events:
         effect = index["vetoes"]["effect"]
@@ -1145,6 +1201,38 @@ def _compose(
         tuple(comps),
         grades,
         score_before_veto=before,
+        vetoed_by=tuple(events),
+        notes=tuple(notes),
+    )
+
+
+def _blocked_status(blocked: Sequence[ComponentResult]) -> str:
+    return MISSING_COMPONENT if all(c.status == MISSING_COMPONENT for c in blocked) else TOO_FEW
+
+
+def _vetoed_unscored(
+    spec, index, name, unit, level_name, parent, comps, raters, notes, events, unscored, level
+) -> IndexResult:
+    """A unit with a veto event whose own score cannot be published (too few raters, a
+    missing component): status 一票否决, the lowest grade, the score before the veto
+    reported as what it is (样本不足 …), and under 清零 the score 0."""
+    effect = index["vetoes"]["effect"]
+    reason = "清零" if effect == "zero" else "一票否决"
+    grades = tuple(
+        lowest(name_, spec["band_lists"][name_], reason) for name_ in index.get("bands", [])
+    )
+    notes = [*notes, f"一票否决（{'、'.join(events)}）；否决前得分：{unscored}"]
+    return IndexResult(
+        name,
+        index["title"],
+        level_name,
+        unit,
+        parent,
+        _fixed(0.0, level) if effect == "zero" else None,
+        VETOED,
+        raters,
+        tuple(comps),
+        grades,
         vetoed_by=tuple(events),
         notes=tuple(notes),
     )
@@ -1711,6 +1799,8 @@ def compute_all_levels(
         "county": "county",
     }
 
+    results = [_noting_clipped(r) for r in results]
+
     def chosen(level: str) -> tuple[IndexResult, ...]:
         return tuple(r for r in results if report_level[r.level] == level)
 
@@ -1753,6 +1843,12 @@ def compute_all_levels(
         "township": township,
         "county": county,
     }
+
+
+def _noting_clipped(r: IndexResult) -> IndexResult:
+    if _is_clipped(r.estimate):
+        return replace(r, notes=(*r.notes, CLIPPED_NOTE))
+    return r
 
 
 def _governance_instrument(spec) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from scoring.indices import ALPHA_FLOOR
+from scoring.indices import ALPHA_FLOOR, DESIGN_NOTES, SCALE, VILLAGES_AS_STRATA
 from scoring.ranks import DRAWS, rank_intervals
 from scoring.small_area import LABEL
 from surveyapp.services.reports import method_text
@@ -20,6 +20,9 @@ def test_method_appendix_names_the_intervals_scoring_computes(app: Any) -> None:
     assert "Clopper–Pearson" in text["ci"] and "Wilson" not in str(text)
     assert "Garwood" in text["ci"]
     assert "PSU（村）数 − 层（乡镇）数" in text["df"] and "Welch–Satterthwaite" in text["df"]
+    assert "受访人数 − 村数" in text["df"] and "受访者数 − 村数" in DESIGN_NOTES[VILLAGES_AS_STRATA]
+    assert "村为层" in text["design"] and "村为层" in DESIGN_NOTES[VILLAGES_AS_STRATA]
+    assert f"截在 [{SCALE[0]:g},{SCALE[1]:g}] 内" in text["ci"]
     assert "每个村内" in text["raking"]
     assert f"α 低于 {ALPHA_FLOOR}" in text["reliability"]
     assert "次小的分组也一并不显示" in text["small_cells"]

@@ -14,6 +14,7 @@ from scoring.indices import (
     NO_SPREAD,
     PUBLISHED,
     TOO_FEW,
+    VETOED,
     combine_independent,
     compute_all_levels,
 )
@@ -321,3 +322,54 @@ def test_cli_bad_input_is_one_line_and_exit_status_2(tmp_path, change, message):
     done = run_cli(str(tmp_path / "r.csv"), "--spec", str(spec), "--level", "village")
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and message in done.stderr
+
+
+@pytest.mark.parametrize("households", [0, 1])
+def test_a_veto_applies_to_a_member_with_too_few_raters(households):
+    # The veto is a recorded fact, not an estimate: it is applied even when the member's
+    # own score is 样本不足, which stays the "score before the veto".
+    table = member_table({"M1": (households, 6), "M2": (8, 6)})
+    village = compute_all_levels(table, SPEC, points={}, vetoes={"M1": ["违法犯罪"]})["village"]
+    m1 = pioneer(village, "M1")
+    assert m1.status == VETOED and m1.vetoed_by == ("违法犯罪",)
+    assert m1.score_before_veto is None
+    assert any("否决前得分：样本不足" in note for note in m1.notes)
+    assert m1.estimate.estimate == 0 and m1.estimate.se == 0  # 清零
+    assert all(g.is_graded and g.reason == "清零" for g in m1.grades)
+
+
+def test_a_village_with_a_veto_and_too_few_respondents_is_marked_vetoed():
+    villages = {("A", "T"): 0.0, ("B", "T"): 0.0, ("C", "T"): 0.0}
+    table = citizens(villages, {"T": 0.0}, {"A": 5, "B": 40, "C": 40})
+    reports = compute_all_levels(table, SPEC, vetoes={"A": ["两委成员被立案审查"]})
+    fortress = next(
+        r for r in reports["village"].results if r.index == "fortress" and r.unit == "A"
+    )
+    assert fortress.status == VETOED and fortress.vetoed_by
+    assert all(g.is_graded and g.reason == "一票否决" for g in fortress.grades)
+    assert [g.label for g in fortress.grades] == ["一星", "红"][: len(fortress.grades)]
+
+
+def test_a_village_at_98_with_5_respondents_has_an_interval_inside_0_to_100():
+    villages = {("A", "T"): 24.0, ("B", "T"): 0.0, ("C", "T"): 3.0}
+    table = citizens(villages, {"T": 0.0}, {"A": 5, "B": 40, "C": 40})
+    for d in (*FOUR, "村党组织", "乡镇服务"):
+        table[f"dim:{d}"][:5] = [100.0, 100, 100, 100, 90]  # village A: 98, se 2, df 4
+    a = approval(compute_all_levels(table, SPEC)["village"], "A")
+    assert a.estimate.estimate > 95 and a.estimate.se > 0
+    assert a.estimate.ci.low < a.estimate.estimate < a.estimate.ci.high == 100.0
+    assert any("截去" in note for note in a.notes)
+    for c in a.components:
+        if c.estimate is not None:
+            assert 0 <= c.estimate.ci.low <= c.estimate.ci.high <= 100
+    assert 0 <= a.shrinkage.ci.low <= a.shrinkage.ci.high <= 100
+
+
+def test_an_interval_clipped_at_100_can_be_graded_in_the_top_band():
+    table = citizens({("A", "T"): 0.0, ("B", "T"): 0.0}, {"T": 0.0}, 40, seed=6)
+    for d in (*FOUR, "村党组织", "乡镇服务"):
+        # Two of 40 at 80, the rest at 100: 99 +- 1.4, unclipped up to 100.4.
+        table[f"dim:{d}"] = np.where(np.arange(80) % 20 == 0, 80.0, 100.0)
+    a = approval(compute_all_levels(table, SPEC)["village"], "A")
+    assert a.estimate.ci.high == 100.0 and a.estimate.ci.low > 90
+    assert [g.label for g in a.grades][0] == "五星"  # not 待定 for reaching past 100
