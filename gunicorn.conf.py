@@ -3,18 +3,28 @@
 Command-line flags override these; bench/collect.py compares worker classes that way
 (`--server sync --server gthread:4`), serving /healthz and final submissions in the same run.
 
-Two sync workers. gthread (threads per worker) was measured against sync on this 2-CPU machine
-(docs/benchmarks.md, "Collection") and did not raise submissions/s on either database: the
-work is CPU-bound in Python, so threads in one process only take turns on the GIL, and on
-SQLite threads waiting for the single write lock sleep in SQLite's busy handler (1, 2, 5 …
-100 ms backoff), which raised the submit p99 from ~120 ms to ~0.9–1.5 s.
+Two workers; their class follows the database, from the collection benchmark on a 2-CPU machine
+(docs/benchmarks.md, "Collection"):
+
+- PostgreSQL (DATABASE_URL set): gthread, 4 threads per worker. A submission waits for its
+  commit to be flushed to disk; with threads another request runs meanwhile. After the
+  submission path was cut to 3 statements, gthread:4 gave 163–234 submissions/s against
+  143–160 for sync (three runs each).
+- SQLite: sync. Threads only add waiting there: a thread that finds the single write lock taken
+  sleeps in SQLite's busy handler (1, 2, 5 … 100 ms backoff), so gthread:4 gave fewer
+  submissions/s (244–365 against 408–546) and a p99 of 190–525 ms against 55–138 ms.
 """
 
 import os
 
+is_postgresql = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = "sync"
+worker_class = "gthread" if is_postgresql else "sync"
+# At most `threads` requests per worker hold a database connection at once; Flask-SQLAlchemy's
+# default pool (5 + 10 overflow) covers that without waiting.
+threads = 4 if is_postgresql else 1
 # A worker killed mid-request loses only its unacknowledged requests: a submission commits
 # before its thank-you page is sent, and the phone's retry finds the receipt
 # (tests/web/test_submissions_killed_worker.py).

@@ -2,7 +2,8 @@
 
 gunicorn, started with the production settings (gunicorn.conf.py, 2 workers), serves a committed
 demo county. PHONES phones send their last page, CONCURRENT at a time; once a few thank-you pages
-have come back, one worker is killed with SIGKILL while it is serving others. Then every phone
+have come back, a worker is killed with SIGKILL while it is serving others (again every 0.2 s
+until a request has been cut, as a kill can fall between two requests). Then every phone
 that saw the thank-you page has its response stored (acknowledged implies stored), and a phone
 whose connection was cut retries as a person would: afterwards each phone's response is stored
 exactly once. A phone is traced by its browser cookie, whose hash the submission stores in
@@ -36,9 +37,10 @@ from tests.web.test_public import CITIZEN_WAVE
 from tests.web.test_submissions_concurrent import Phone, count
 
 ROOT = Path(__file__).resolve().parents[2]
-PHONES = 48
-CONCURRENT = 12
-KILL_AFTER = 6  # thank-you pages seen before the kill: the workers are busy by then
+PHONES = 64
+CONCURRENT = 16
+KILL_AFTER = 6  # thank-you pages seen before the first kill: the workers are busy by then
+KILLS = 6  # at most; a submission takes a few ms, so a kill can fall between two of them
 
 
 @dataclass
@@ -132,24 +134,28 @@ def test_every_acknowledged_submission_survives_a_killed_worker_and_none_is_stor
     responses_before = count(gunicorn.engine, "response")
     browsers_before = stored_browsers(gunicorn.engine)
     thanked_so_far = threading.Semaphore(0)
+    cut = threading.Event()
 
     def submit(phone: Phone, path: str, form: dict) -> bool:
         """Whether this phone saw the thank-you page (False: its connection was cut)."""
         try:
             status, page, _ = phone.request(path, form)
         except (OSError, http.client.HTTPException):
+            cut.set()
             return False
         assert status == 200 and "提交成功" in page, (status, page[:300])
         thanked_so_far.release()
         return True
 
-    victim = gunicorn.workers()[0]
     with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
         futures = [pool.submit(submit, phone, *page)
                    for phone, page in zip(phones, last_pages, strict=True)]
         for _ in range(KILL_AFTER):
             assert thanked_so_far.acquire(timeout=60)
-        os.kill(victim, signal.SIGKILL)
+        for _ in range(KILLS):
+            os.kill(gunicorn.workers()[0], signal.SIGKILL)
+            if cut.wait(timeout=0.2) or all(future.done() for future in futures):
+                break
         thanked = [future.result(timeout=120) for future in futures]
 
     stored = stored_browsers(gunicorn.engine)[len(browsers_before):]
