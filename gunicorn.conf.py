@@ -7,9 +7,9 @@ Two workers; their class follows the database, from the collection benchmark on 
 (docs/benchmarks.md, "Collection"):
 
 - PostgreSQL (DATABASE_URL set): gthread, 4 threads per worker. A submission waits for its
-  commit to be flushed to disk; with threads another request runs meanwhile. After the
-  submission path was cut to 3 statements, gthread:4 gave 163–234 submissions/s against
-  143–160 for sync (three runs each).
+  commit to be flushed to disk; with threads another request runs meanwhile. In the last
+  three runs gthread:4 gave 163–234 submissions/s against 143–160 for sync (before the
+  submission path was shortened, sync was ahead: 154 against 98).
 - SQLite: sync. Threads only add waiting there: a thread that finds the single write lock taken
   sleeps in SQLite's busy handler (1, 2, 5 … 100 ms backoff), so gthread:4 gave fewer
   submissions/s (244–365 against 408–546) and a p99 of 190–525 ms against 55–138 ms.
