@@ -39,8 +39,9 @@ Cost per submission (the collection benchmark in docs/benchmarks.md): the defini
 the per-process cache in ``surveyapp.services.definitions``; a runner page reads its draft with
 the wave's version in one query, the claiming DELETE returns the wave's status and version
 along with the draft, and the response's Core INSERT counts the burst window itself, so a
-final poster submission runs 7 statements (one SELECT, one DELETE, five INSERTs) and one
-commit, without the ORM's unit of work; the statements run on every request are built once
+final poster submission runs 7 statements on SQLite (one SELECT, one DELETE, five INSERTs)
+and 3 on PostgreSQL (the side rows ride along the response's INSERT as CTEs), one commit, and
+no ORM unit of work; the statements run on every request are built once
 per process; the median of a wave's durations is
 read at most once per ``DURATION_MEDIAN_MAX_AGE`` seconds per process (a flag compares with a
 median up to that old, which moves little over a few hundred samples); expired receipts and
