@@ -75,7 +75,7 @@ from scoring.grades import (
 from scoring.ranks import RankInterval, rank_intervals
 from scoring.rates import Rate, RateRatio, poisson_rate, rate_ratio
 from scoring.reliability import cronbach_alpha, mcdonald_omega
-from scoring.results import ConfidenceInterval, Estimate, check_confidence_level
+from scoring.results import ConfidenceInterval, Estimate, check_confidence_level, t_quantile
 from scoring.small_area import ShrinkageEstimate, fay_herriot, smoothed_sampling_variance
 
 LEVELS = ("village", "township", "county")
@@ -130,8 +130,9 @@ class IndexResult:
     ``status`` is 已发布, 样本不足, 方差为零, 缺少成分, 免评 or 一票否决; only 已发布 units
     are graded by their interval and ranked. A veto event (清零 / 一票否决) always applies:
     a vetoed unit gets the lowest grade, and 一票否决 is its status when its own score could
-    not be published (the note says why: 样本不足 …). ``estimate`` is the direct (design-based) estimate even when the status
-    withholds publication, so the report can show it beside the label. ``shrinkage`` is the
+    not be published (the note says why: 样本不足 …). ``estimate`` is the direct
+    (design-based) estimate even when the status withholds publication, so the report can
+    show it beside the label (under 清零, 0). ``shrinkage`` is the
     Fay-Herriot estimate (villages' approval only), ``rank`` the rank with its 90 % interval.
     ``design`` says how a citizen estimate was designed: ``village`` (one village's
     respondents), ``villages_as_strata`` (the wave surveyed every village: a census at stage
@@ -306,11 +307,6 @@ def _rows(table, mask) -> dict[str, np.ndarray]:
     return {k: np.asarray(v)[mask] for k, v in table.items()}
 
 
-@functools.lru_cache(maxsize=4096)
-def _t_quantile(df: int, level: float) -> float:
-    return stats.t.ppf(1 - (1 - level) / 2, df)
-
-
 # Index scores, dimensions and rater means lie on 0-100; satisfied shares on 0-1; paired
 # differences of two dimensions on -100-100.
 SCALE = (0.0, 100.0)
@@ -342,7 +338,7 @@ def _t_interval(
     check_confidence_level(level)
     if df < 1 or not math.isfinite(se):
         return ConfidenceInterval(math.nan, math.nan)
-    half = _t_quantile(int(df), float(level)) * se
+    half = t_quantile(int(df), float(level)) * se
     return ConfidenceInterval(
         float(max(estimate - half, bounds[0])), float(min(estimate + half, bounds[1]))
     )
@@ -1522,44 +1518,79 @@ def _service(table, spec, name, approval_data, fortresses, level):
 # --------------------------------------------------------- 三升两降, ballots, reliability
 
 
-def _changes(table, spec, population, level, current: dict[str, Estimate | None]) -> list[Change]:
+def _changes(
+    table, spec, previous: _Previous, level, current: dict[str, Estimate | None]
+) -> list[Change]:
     out = []
     previous_rows = (_s(table, "period") == "previous").any()
     for name, title in current.items():
         if name == "approval":
-            p = _county_approval(table, spec, name, population, level, "previous")
+            data = previous.approval(name)
+            p = None if data is None else _county_estimate(data, "composite", level)
         elif name == "integrity":
-            prev = (
-                _integrity(table, spec, name, level, period="previous")[0] if previous_rows else []
-            )
+            prev = previous.integrity(name, level) if previous_rows else []
             p = next((r.estimate for r in prev if r.level == "county"), None)
         else:
             p = _plain_mean(table, name, level, "previous") if previous_rows else None
-        c = title[1]
-        if c is None or p is None:
-            out.append(
-                Change(
-                    name,
-                    title[0],
-                    "county",
-                    c,
-                    p,
-                    None,
-                    "无上期数据" if p is None else "无本期数据",
-                )
-            )
-            continue
-        d = difference(c, p)
-        verdict = "升" if d.ci.low > 0 else "降" if d.ci.high < 0 else "持平"
-        out.append(Change(name, title[0], "county", c, p, d, verdict))
+        out.append(_change(name, title[0], "county", title[1], p))
     return out
 
 
-def _county_approval(table, spec, name, population, level, period) -> Estimate | None:
-    """The county's approval alone (what :func:`_approval` gives at county level), for a
-    wave whose villages and townships are not published again."""
-    data = _citizen_data(table, spec["indices"][name], period, population)
-    return None if data is None else _county_estimate(data, "composite", level)
+def _township_changes(table, spec, previous: _Previous, level, results) -> list[Change]:
+    """The 三升 indices measured per township (approval, integrity), wave over wave.
+
+    Each township's previous estimate uses the previous wave's own design (villages as
+    strata or clusters, as that wave covered them); the two waves are independent samples.
+    """
+    out = []
+    previous_rows = (_s(table, "period") == "previous").any()
+    for name, index in spec["indices"].items():
+        kind = _kind(index)
+        if kind not in ("approval", "integrity"):
+            continue
+        now = {r.unit: r.estimate for r in results if r.index == name and r.level == "township"}
+        before: dict[str, Estimate] = {}
+        if previous_rows and kind == "approval":
+            data = previous.approval(name)
+            before = {} if data is None else _township_estimates(data, "composite", level)
+        elif previous_rows:
+            found = previous.integrity(name, level)
+            before = {r.unit: r.estimate for r in found if r.level == "township"}
+        out += [_change(name, index["title"], t, now[t], before.get(t)) for t in sorted(now)]
+    return out
+
+
+def _change(name, title, unit, c: Estimate | None, p: Estimate | None) -> Change:
+    if c is None or p is None:
+        return Change(name, title, unit, c, p, None, "无上期数据" if p is None else "无本期数据")
+    d = difference(c, p)
+    verdict = "升" if d.ci.low > 0 else "降" if d.ci.high < 0 else "持平"
+    return Change(name, title, unit, c, p, d, verdict)
+
+
+@dataclass
+class _Previous:
+    """The previous wave's citizen data, built once for the county's and the townships'
+    changes (its villages and townships are not published again)."""
+
+    table: Mapping[str, np.ndarray]
+    spec: Mapping[str, Any]
+    population: Sequence[Mapping[str, Any]] | None
+    built: dict[str, _CitizenData | None] = field(default_factory=dict)
+    integrity_results: dict[tuple[str, float], list[IndexResult]] = field(default_factory=dict)
+
+    def approval(self, name: str) -> _CitizenData | None:
+        if name not in self.built:
+            index = self.spec["indices"][name]
+            self.built[name] = _citizen_data(self.table, index, "previous", self.population)
+        return self.built[name]
+
+    def integrity(self, name: str, level: float) -> list[IndexResult]:
+        if (name, level) not in self.integrity_results:
+            self.integrity_results[(name, level)] = _integrity(
+                self.table, self.spec, name, level, period="previous"
+            )[0]
+        return self.integrity_results[(name, level)]
 
 
 def _plain_mean(table, instrument: str, level: float, period: str) -> Estimate | None:
@@ -1692,7 +1723,8 @@ def compute_indices(
         The parsed ``indices.yaml`` (raw or normalised).
     level : {"village", "township", "county"}
         ``village`` returns villages' approval and fortress and members' pioneer indices;
-        ``township`` townships' approval, service and integrity, and cadres' ballots;
+        ``township`` townships' approval, service and integrity, their 三升 changes (approval,
+        integrity), and cadres' ballots;
         ``county`` the county's approval and integrity, the 三不腐 balance, the quiz,
         三升两降 changes, count rates and reliability.
     population : sequence of mapping, optional
@@ -1805,6 +1837,7 @@ def compute_all_levels(
         return tuple(r for r in results if report_level[r.level] == level)
 
     all_counts = _count_changes(counts, confidence_level)
+    previous = _Previous(table, spec, population)
     governance = _governance_instrument(spec)
     if governance:
         rises[governance] = (
@@ -1824,7 +1857,7 @@ def compute_all_levels(
         chosen("county"),
         balance=tuple(b for b in balance if b.unit == "county"),
         quiz=tuple(q for q in quiz if q.unit == "county"),
-        changes=tuple(_changes(table, spec, population, confidence_level, rises)),
+        changes=tuple(_changes(table, spec, previous, confidence_level, rises)),
         counts=tuple(c for c in all_counts if c.unit == "county"),
         reliability=tuple(_reliability(table, instruments, confidence_level)),
         notes=tuple(notes),
@@ -1834,6 +1867,7 @@ def compute_all_levels(
         chosen("township"),
         balance=tuple(b for b in balance if b.unit != "county"),
         quiz=tuple(q for q in quiz if q.unit != "county"),
+        changes=tuple(_township_changes(table, spec, previous, confidence_level, results)),
         counts=tuple(c for c in all_counts if c.unit != "county"),
         ballots=tuple(_ballots(table, spec, eligible, confidence_level)),
         notes=tuple(notes),

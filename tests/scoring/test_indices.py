@@ -373,3 +373,31 @@ def test_an_interval_clipped_at_100_can_be_graded_in_the_top_band():
     a = approval(compute_all_levels(table, SPEC)["village"], "A")
     assert a.estimate.ci.high == 100.0 and a.estimate.ci.low > 90
     assert [g.label for g in a.grades][0] == "五星"  # not 待定 for reaching past 100
+
+
+def test_san_sheng_changes_are_given_per_township_with_a_verdict():
+    villages = {("A", "T1"): 0.0, ("B", "T1"): 0.0, ("C", "T2"): 0.0, ("D", "T2"): 0.0}
+    townships = {"T1": 0.0, "T2": 0.0}
+    now = citizens(villages, townships, 60, seed=11)
+    before = citizens(villages, {"T1": -10.0, "T2": 0.0}, 60, seed=12)
+    before["period"] = np.full(len(before["period"]), "previous")
+    table = {k: np.concatenate([now[k], before[k]]) for k in now}
+    changes = {
+        c.unit: c
+        for c in compute_all_levels(table, SPEC)["township"].changes
+        if c.index == "approval"
+    }
+    assert set(changes) == {"T1", "T2"}
+    assert changes["T1"].verdict == "升" and changes["T1"].change.estimate > 5
+    assert changes["T2"].verdict == "持平"
+    t1 = changes["T1"]
+    assert t1.change.estimate == pytest.approx(t1.current.estimate - t1.previous.estimate)
+    assert t1.change.se == pytest.approx((t1.current.se**2 + t1.previous.se**2) ** 0.5)
+
+
+def test_a_township_without_a_previous_wave_has_no_change_verdict():
+    table = citizens({("A", "T1"): 0.0, ("B", "T1"): 0.0}, {"T1": 0.0}, 40)
+    (change,) = [
+        c for c in compute_all_levels(table, SPEC)["township"].changes if c.index == "approval"
+    ]
+    assert change.verdict == "无上期数据" and change.change is None
