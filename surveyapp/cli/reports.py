@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -44,33 +45,47 @@ def build_command(
     wave_code: str, level: str, org_code: str | None, out_dir: str, jobs: int, with_json: bool
 ) -> None:
     """生成某一轮次某一层级的全部 PDF 报告。"""
-    try:
-        wave = report_service.find_wave(wave_code)
-        org = report_service.find_org(org_code) if org_code else None
-        if org is not None and not reaches(org.kind.level, level):
-            raise CliError(f"--org {org_code}（{org.name}）之下没有 {level} 层级的报告")
-        requests = report_service.requests_for(wave, level, org)
-        if not requests:
-            raise CliError(f"{org_code or '全县'} 下没有 {level} 层级的报告可生成")
-        out = writable_folder(out_dir)
-        data = [report_service.report_data(r) for r in requests]
-    except (report_service.ReportNotFound, report_service.ReportUnavailable) as error:
-        raise CliError(str(error)) from None
-    names = [report_service.file_name(r) for r in requests]
-    if with_json:
-        for name, d in zip(names, data, strict=True):
-            (out / name).with_suffix(".json").write_text(
-                json.dumps(d, ensure_ascii=False, indent=1), encoding="utf-8"
+    with report_service.one_build():
+        try:
+            wave = report_service.find_wave(wave_code)
+            org = report_service.find_org(org_code) if org_code else None
+            if org is not None and not reaches(org.kind.level, level):
+                raise CliError(f"--org {org_code}（{org.name}）之下没有 {level} 层级的报告")
+            requests = report_service.requests_for(wave, level, org)
+            if not requests:
+                raise CliError(f"{org_code or '全县'} 下没有 {level} 层级的报告可生成")
+            out = writable_folder(out_dir)
+            # The first report computes the level's indices: a wave without results stops
+            # here, before any rendering starts.
+            first = report_service.report_data(requests[0])
+        except (report_service.ReportNotFound, report_service.ReportUnavailable) as error:
+            raise CliError(str(error)) from None
+        with click.progressbar(length=len(requests), label="生成报告", file=sys.stderr) as bar:
+            render_all(
+                each_report(requests, first, out, with_json),
+                jobs=jobs,
+                min_cell=report_service.min_cell_size(),
+                progress=bar.update,
             )
-    with click.progressbar(length=len(data), label="生成报告", file=sys.stderr) as bar:
-        render_all(
-            data,
-            [out / n for n in names],
-            jobs=jobs,
-            min_cell=report_service.min_cell_size(),
-            progress=bar.update,
-        )
-    click.echo(f"已生成 {len(data)} 份报告到 {out}")
+    click.echo(f"已生成 {len(requests)} 份报告到 {out}")
+
+
+def each_report(
+    requests: list[report_service.ReportRequest], first: dict, out: Path, with_json: bool
+) -> Iterator[tuple[dict, Path]]:
+    """Each report's data and PDF path, made one at a time so rendering can start at once;
+    its data beside it as JSON when asked."""
+    for request in requests:
+        try:
+            data = first if request is requests[0] else report_service.report_data(request)
+        except (report_service.ReportNotFound, report_service.ReportUnavailable) as error:
+            raise CliError(str(error)) from None
+        path = out / report_service.file_name(request)
+        if with_json:
+            path.with_suffix(".json").write_text(
+                json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
+        yield data, path
 
 
 def reaches(org_level: str, level: str) -> bool:
