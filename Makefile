@@ -28,9 +28,14 @@ endif
 test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark in turn (several minutes; results go into docs/benchmarks.md by hand).
 bench: setup-dev
 	@scripts/debian-packages.sh $(BENCH_DEBS)
 	$(BIN)/python bench/estimate.py
+	$(BIN)/python bench/collect.py
+	$(BIN)/python bench/indices.py
+	BENCH_REPORTS_SIZE=full $(BIN)/python bench/reports.py
+	$(BIN)/python bench/import_members.py
 
 setup: debs $(VENV)/.installed translations
 setup-dev: setup debs-test $(VENV)/.dev-installed
