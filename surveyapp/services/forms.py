@@ -99,6 +99,34 @@ def read_answers(definition: dict, index: int, form: Form) -> tuple[dict[str, An
     return answers, problems
 
 
+def read_posted(definition: dict, index: int, formdata: MultiDict
+                ) -> tuple[dict[str, Any], dict[str, str]]:
+    """``read_answers`` of the section's form built from ``formdata``, read straight from the
+    posted fields by the same rules, without building and processing the WTForms form (the
+    runner's POST; tests/web/test_submissions.py checks that both read alike)."""
+    answers: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for item in definition["sections"][index]["items"]:
+        value, problem = _read_posted(item, field_name(item["id"]), formdata)
+        answers[item["id"]] = value
+        if problem:
+            problems[item["id"]] = problem
+    return answers, problems
+
+
+def _read_posted(item: dict, name: str, formdata: MultiDict) -> tuple[Any, str | None]:
+    kind = item["type"]
+    if kind == "ballot" and item.get("aspects"):
+        grades = {a: formdata.get(f"{name}-a{k}") for k, a in enumerate(item["aspects"])}
+        grades = {a: g for a, g in grades.items() if g}
+        return grades or None, None
+    if kind in SINGLE_CHOICE_TYPES:
+        return formdata.get(name) or None, None
+    if kind == "multiple":
+        return formdata.getlist(name) or None, None
+    return _read_text(kind, formdata.get(name))
+
+
 def item_views(
     definition: dict, index: int, form: Form, shown: set[str], errors: dict[str, str]
 ) -> list[ItemView]:
@@ -183,7 +211,11 @@ def _read(item: dict, field: Field) -> tuple[Any, str | None]:
         return field.data or None, None
     if kind == "multiple":
         return list(field.data or []) or None, None
-    text = (field.data or "").strip()
+    return _read_text(kind, field.data)
+
+
+def _read_text(kind: str, data: str | None) -> tuple[Any, str | None]:
+    text = (data or "").strip()
     if kind != "number":
         return text or None, None
     if not text:

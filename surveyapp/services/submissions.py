@@ -90,7 +90,7 @@ from surveyapp.models import (
 from surveyapp.models.base import utcnow
 from surveyapp.questionnaire.answers import answer_problems, clean_answers, shown_items
 from surveyapp.services.definitions import definition_of, wave_definition
-from surveyapp.services.forms import build_section_form, read_answers
+from surveyapp.services.forms import read_posted
 from surveyapp.services.quiz import QuizScore, quiz_scores
 
 DRAFT_LIFETIME = timedelta(days=7)
@@ -355,8 +355,7 @@ def record_section(draft: DraftLike, section_index: int, raw_form: MultiDict, *,
     sections = definition["sections"]
     if not 0 <= section_index < len(sections):
         raise DraftNotFound(f"section {section_index}")
-    form = build_section_form(definition, section_index, formdata=raw_form, csrf=False)
-    given, errors = read_answers(definition, section_index, form)
+    given, errors = read_posted(definition, section_index, raw_form)
     answers = _merged(draft.answers, given)
     section_ids = [item["id"] for item in sections[section_index]["items"]]
     problems = answer_problems(definition, answers)
@@ -367,7 +366,9 @@ def record_section(draft: DraftLike, section_index: int, raw_form: MultiDict, *,
     draft_id, furthest = draft.id, max(draft.section, min(next_section, len(sections) - 1))
     if submit_key is not None and next_section == len(sections):
         try:
-            return SectionResult({}, next_section, finish(submit_key, page=given))
+            checked = _checked(definition, answers, problems)
+            return SectionResult({}, next_section, finish(submit_key, page=given,
+                                                          checked=checked))
         except AnswersIncomplete:
             _save(draft_id, kept, furthest)
             raise
@@ -378,6 +379,38 @@ def record_section(draft: DraftLike, section_index: int, raw_form: MultiDict, *,
 def _merged(answers: dict[str, Any] | None, page: dict[str, Any]) -> dict[str, Any]:
     """The draft's answers with a page's on top; an emptied answer on the page removes it."""
     return {k: v for k, v in {**(answers or {}), **page}.items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What a submission stores and flags, worked out from ``given`` (a draft's answers with
+    the last page on top) before the claim takes SQLite's write lock: the claim then holds it
+    for the writes alone, and the answers are checked once per submit instead of twice."""
+
+    given: dict[str, Any]
+    answers: dict[str, Any]  # ``given`` cleaned: what is stored
+    problems: dict[str, str]
+    straightline: bool
+    quiz: tuple[QuizScore, ...]
+
+
+def _checked(definition: dict, given: dict[str, Any], problems: dict[str, str] | None = None
+             ) -> Checked:
+    """``given`` checked as ``_store`` must. ``problems``, when known, are
+    ``answer_problems(definition, given)``: for answers without empty values (``_merged``
+    drops None, and a read page holds no "", [] or {}) the same items are shown with or
+    without the hidden items' answers, so the cleaned answers have the same problems except
+    "no such item" for ids the definition lacks, which cleaning drops."""
+    answers = clean_answers(definition, given)
+    if problems is None or any(v in ("", [], {}) for v in given.values()):
+        problems = answer_problems(definition, answers)
+    else:
+        known = {item["id"] for section in definition["sections"] for item in section["items"]}
+        problems = {k: v for k, v in problems.items() if k in known}
+    if problems:
+        return Checked(given, answers, problems, False, ())
+    return Checked(given, answers, problems, is_straightline(definition, answers),
+                   quiz_scores(definition, answers))
 
 
 def _save(draft_id: int, answers: dict[str, Any], furthest: int) -> None:
@@ -463,7 +496,8 @@ _CLAIM = sa.text("""
 )
 
 
-def finish(draft_key: str, *, page: dict[str, Any] | None = None) -> Submitted:
+def finish(draft_key: str, *, page: dict[str, Any] | None = None,
+           checked: Checked | None = None) -> Submitted:
     """Store the draft, with ``page``'s answers on top, as a response, and delete the draft.
 
     Anything uncommitted in the session is rolled back first: the submission must begin its
@@ -471,6 +505,9 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None) -> Submitted:
 
     Raises DraftAlreadySubmitted (a retry of a stored submission), DraftNotFound, WaveNotOpen,
     AnswersIncomplete and AlreadySubmitted; nothing is stored when any is raised.
+    ``checked`` is the caller's check of the answers it expects the claim to find (see
+    ``Checked``); it is used only when the claimed draft's answers with ``page`` on top are
+    exactly its ``given``, else they are checked afresh under the lock.
     """
     key_hash = hash_key(draft_key)
     db.session.rollback()  # begin afresh, with the claiming DELETE as the first statement
@@ -483,7 +520,8 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None) -> Submitted:
             raise DraftAlreadySubmitted(receipt.next_url)
         raise DraftNotFound("no live draft")
     try:
-        submitted = _store(claimed, _merged(claimed.answers, page or {}), key_hash, now)
+        submitted = _store(claimed, _merged(claimed.answers, page or {}), key_hash, now,
+                           checked)
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
@@ -495,14 +533,16 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None) -> Submitted:
     return submitted
 
 
-def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime) -> Submitted:
+def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime,
+           checked: Checked | None = None) -> Submitted:
     wave = definition_of(claimed.wave_id, claimed.wave_code, claimed.wave_status,
                          claimed.version_id, claimed.content_hash)
     if wave.status is not WaveStatus.OPEN:
         raise WaveNotOpen(wave.code)
     definition = wave.definition
-    answers = clean_answers(definition, given)
-    problems = answer_problems(definition, answers)
+    if checked is None or checked.given != given:
+        checked = _checked(definition, given)
+    answers, problems = checked.answers, checked.problems
     if problems:
         raise AnswersIncomplete(problems, first_problem_section(definition, problems))
     context = claimed.context or {}
@@ -525,7 +565,7 @@ def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime) ->
         mode=Mode(context.get("mode", "self")),
         weight=context.get("weight"),
         flag_too_fast=_is_too_fast(wave.wave_id, seconds),
-        flag_straightline=is_straightline(definition, answers),
+        flag_straightline=checked.straightline,
     )
     is_poster = recruitment is Recruitment.POSTER
     rows: list[tuple[type, dict[str, Any]]] = [
@@ -540,7 +580,7 @@ def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime) ->
     response = _insert_response(values, rows, is_poster=is_poster, now=now)
     if _is_due("receipts", now):
         _prune(SubmissionReceipt, SubmissionReceipt.expires_at <= now)
-    return Submitted(response, context.get("next_url"), quiz_scores(definition, answers))
+    return Submitted(response, context.get("next_url"), checked.quiz)
 
 
 # The response goes in by a Core INSERT (the ORM's unit of work cost ~0.5 ms a submission);

@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.models import (
@@ -28,6 +31,12 @@ from surveyapp.models import (
 from surveyapp.models.base import utcnow
 from surveyapp.questionnaire.definition import iter_items
 from surveyapp.services import submissions
+from surveyapp.services.forms import build_section_form, field_name, read_answers, read_posted
+from tests.questionnaires.test_form_round_trip_property import posted
+from tests.questionnaires.test_round_trip_property import responses
+
+FORM_APP = Flask(__name__)
+FORM_APP.config.update(SECRET_KEY="tests-only", WTF_CSRF_ENABLED=False)
 
 
 def wave_of(db: Any, questionnaire_id: str, *, open_it: bool = True) -> Wave:
@@ -222,3 +231,22 @@ def test_the_median_of_durations_is_read_at_most_once_per_max_age(app, db, demo_
     assert not submissions.submit(begin(db, wave, village)).flag_too_fast  # still 0 s
     app.extensions.pop("surveyapp.duration_medians")
     assert submissions.submit(begin(db, wave, village)).flag_too_fast  # now 900 s
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(response=responses(), junk=st.sampled_from(["", "  ", "abc", " 12 ", "1e3", "选项"]))
+def test_the_runner_reads_a_post_exactly_as_the_section_form_would(response, junk):
+    """The runner reads posted fields without building the WTForms form; same answers, same
+    messages, for real answers and for junk in every field (a tampered or odd post)."""
+    definition, answers = response
+    with FORM_APP.test_request_context(method="POST"):
+        for index, section in enumerate(definition["sections"]):
+            tampered = MultiDict(posted(section, answers))
+            for item in section["items"]:
+                tampered.add(field_name(item["id"]), junk)
+                for k in range(len(item.get("aspects") or [])):
+                    tampered.add(f"{field_name(item['id'])}-a{k}", junk)
+            for formdata in (posted(section, answers), tampered, MultiDict()):
+                form = build_section_form(definition, index, formdata=formdata, csrf=False)
+                assert read_posted(definition, index, formdata) == read_answers(
+                    definition, index, form)
