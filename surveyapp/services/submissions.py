@@ -268,12 +268,15 @@ def end_reads() -> None:
 # The statements every page and submission runs are built once: a statement object keeps its
 # cache key, so running it again skips building and compiling it (about 0.1 ms each).
 _DRAFT_BY_KEY = sa.select(Draft).where(Draft.key_hash == sa.bindparam("key_hash"))
+# Table columns, not ORM attributes: an ORM-enabled SELECT costs about 25 µs more per run.
 _DRAFT_AND_WAVE_BY_KEY = (
-    sa.select(*Draft.__table__.c, Wave.code.label("wave_code"), Wave.status,
-              Wave.questionnaire_version_id, QuestionnaireVersion.content_hash)
-    .join(Wave, Wave.id == Draft.wave_id)
-    .join(QuestionnaireVersion, QuestionnaireVersion.id == Wave.questionnaire_version_id)
-    .where(Draft.key_hash == sa.bindparam("key_hash"))
+    sa.select(*Draft.__table__.c, Wave.__table__.c.code.label("wave_code"),
+              Wave.__table__.c.status, Wave.__table__.c.questionnaire_version_id,
+              QuestionnaireVersion.__table__.c.content_hash)
+    .join(Wave.__table__, Wave.__table__.c.id == Draft.__table__.c.wave_id)
+    .join(QuestionnaireVersion.__table__,
+          QuestionnaireVersion.__table__.c.id == Wave.__table__.c.questionnaire_version_id)
+    .where(Draft.__table__.c.key_hash == sa.bindparam("key_hash"))
 )
 _RECEIPT_BY_KEY = sa.select(SubmissionReceipt).where(
     SubmissionReceipt.key_hash == sa.bindparam("key_hash"),
