@@ -1,19 +1,17 @@
 """Fixtures for the scoring library's tests: R's reference data, and nothing from the app."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 from scoring import Design, read_csv
+from tests.services import require
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
 
 def require_reference(why: str = f"the R reference suite is not at {REFERENCE}"):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"reference cases are required in CI: {why}")
-    pytest.skip(why)
+    require("R's reference cases", why)
 
 
 @pytest.fixture(scope="session")
