@@ -198,3 +198,24 @@ def test_township_zip_of_village_reports_runs_as_a_job_that_survives_reloads(
     assert client.get(f"{job_url}?format=json").get_json()["state"] == "finished"
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"{job_url}/download").data))
     assert sorted(archive.namelist()) == [f"{WAVE}-village-QY01V0{i}.pdf" for i in (1, 2, 3)]
+
+
+def test_a_wave_without_responses_gets_a_chinese_message_not_an_error(
+        client: FlaskClient, login_as: Any, db: Any) -> None:
+    from datetime import date
+
+    from surveyapp.models import Org, Wave, WaveStatus
+
+    template = db.session.scalar(sa.select(Wave).where(Wave.code == WAVE))
+    empty = Wave(code="citizen-empty", name="尚无答卷的轮次", status=WaveStatus.OPEN,
+                 questionnaire_version_id=template.questionnaire_version_id,
+                 starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 31),
+                 targets=db.session.scalars(sa.select(Org).where(Org.code.like("QY01V%"))).all())
+    db.session.add(empty)
+    db.session.commit()
+    login_as("assessor-t01")
+    response = client.get("/assessor/waves/citizen-empty/orgs/QY01/")
+    assert response.status_code in (400, 404)
+    text = response.get_data(as_text=True)
+    assert "暂无" in text or "没有" in text
+    assert "Traceback" not in text
