@@ -1137,8 +1137,9 @@ def _compose(
             unscored,
             level,
         )
-    if blocked:
-        status = _blocked_status(blocked)
+    if blocked or not present:
+        # No estimate to publish: too few raters for a component, or no component at all.
+        status = _blocked_status(blocked) if blocked else MISSING_COMPONENT
         return IndexResult(
             name,
             index["title"],
@@ -1150,20 +1151,6 @@ def _compose(
             raters,
             tuple(comps),
             _grades(spec, index, None, status),
-            notes=tuple(notes),
-        )
-    if not present:
-        return IndexResult(
-            name,
-            index["title"],
-            level_name,
-            unit,
-            parent,
-            None,
-            MISSING_COMPONENT,
-            0,
-            tuple(comps),
-            _grades(spec, index, None, MISSING_COMPONENT),
             notes=tuple(notes),
         )
     e = combine_independent([(c.weight, c.estimate) for c in present], level)
