@@ -311,8 +311,10 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def clear_chart_cache() -> None:
-    """Forget the charts drawn so far (the bench times a report with every chart drawn)."""
+    """Forget the charts drawn so far and the label widths measured for them (the bench
+    times a report with every chart drawn from nothing)."""
     _charts.clear()
+    charts.clear_caches()
 
 
 @cache
