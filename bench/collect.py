@@ -2,14 +2,17 @@
 
 For SQLite and PostgreSQL in turn, and for each ``--server`` (gunicorn.conf.py as it is, or
 with another worker class): build a fresh database (migrations + small demo county), start
-gunicorn with 2 workers on loopback, then in one run measure
+gunicorn with 2 workers on loopback, let PHONES phones, each with its own cookies, answer
+every page but the last (not timed), then measure in one run
 
 1. ``/healthz`` (hello world): REQUESTS requests, THREADS at a time;
-2. final submissions: PHONES phones, each with its own cookies, answer every page but the
-   last (not timed), then send their last page, THREADS at a time (timed);
+2. the phones' final submissions (their last page), THREADS at a time;
 
-and count the stored responses afterwards (lost = thanked - stored). The 1-minute load
-average is printed from before the server starts and after the run.
+the two taking turns in ROUNDS slices each (so a spell of other work on the machine falls on
+both), and count the stored responses afterwards (lost = thanked - stored). Besides the rates
+and p99s it reports the server's CPU milliseconds per request (gunicorn's processes, from
+/proc), which varies less than the rates on a shared machine. The 1-minute load average is
+printed from before the server starts and after the run.
 
 The timed requests are prepared as raw HTTP bytes (cookies and form included) and sent over
 plain sockets from PROCESSES processes, so the load client costs little CPU next to the server
@@ -17,8 +20,9 @@ plain sockets from PROCESSES processes, so the load client costs little CPU next
 whether this client or the server limits hello-world (wrk keeps connections alive where the
 worker allows it, gthread does and sync does not, so compare "ratio" within one client).
 
-    .venv/bin/python bench/collect.py [--phones 300] [--threads 16] [--processes 4]
-                                      [--requests 3000] [--database sqlite|postgresql|both]
+    .venv/bin/python bench/collect.py [--phones 1000] [--threads 16] [--processes 4]
+                                      [--requests 3000] [--rounds 5]
+                                      [--database sqlite|postgresql|both]
                                       [--server conf|sync|gthread:<n> ...]
 """
 
@@ -102,10 +106,28 @@ def serve(database_url: str, server: str) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+def server_cpu_seconds(master: int) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's master and its workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 @dataclass(frozen=True)
 class Timed:
     rate: float  # requests per second, from the first send to the last reply
     p99: float  # seconds
+    cpu: float  # server CPU milliseconds per request (workers and master)
     replies: list[tuple[int, bool]]  # (status, whether the page says 提交成功)
 
 
@@ -141,17 +163,40 @@ def _send_share(raws: list[bytes], threads: int) -> tuple[float, float, list]:
     return began, time.time(), results
 
 
-def timed(raws: list[bytes], threads: int, processes: int) -> Timed:
+def timed(raws: list[bytes], threads: int, processes: int, master: int) -> Timed:
     """Send the requests, ``threads`` at a time spread over ``processes`` processes."""
-    shares = [raws[k::processes] for k in range(processes)]
+    return interleaved([raws], threads, processes, master, rounds=1)[0]
+
+
+def interleaved(kinds: list[list[bytes]], threads: int, processes: int, master: int,
+                rounds: int) -> list[Timed]:
+    """Each list of requests in ``rounds`` slices, the kinds taking turns (round 1 of each
+    kind, then round 2 …), timed per kind over all its rounds. On a machine shared with other
+    work, a slow spell then falls on every kind alike instead of on whichever ran during it,
+    so the ratio of their rates holds still even where the rates themselves swing."""
+    elapsed = [0.0] * len(kinds)
+    cpu = [0.0] * len(kinds)
+    results: list[list] = [[] for _ in kinds]
     per_process = max(1, threads // processes)
     with ProcessPoolExecutor(max_workers=processes) as pool:
-        parts = list(pool.map(_send_share, shares, [per_process] * processes))
-    elapsed = max(end for _, end, _ in parts) - min(began for began, _, _ in parts)
-    results = [result for _, _, share in parts for result in share]
-    latencies = [seconds for seconds, _, _ in results]
-    return Timed(len(raws) / elapsed, statistics.quantiles(latencies, n=100)[98],
-                 [(status, thanked) for _, status, thanked in results])
+        for turn in range(rounds):
+            for kind, raws in enumerate(kinds):
+                part = raws[turn::rounds]
+                shares = [part[k::processes] for k in range(processes)]
+                cpu_before = server_cpu_seconds(master)
+                parts = list(pool.map(_send_share, shares, [per_process] * processes))
+                cpu[kind] += server_cpu_seconds(master) - cpu_before
+                elapsed[kind] += (max(end for _, end, _ in parts)
+                                  - min(began for began, _, _ in parts))
+                results[kind] += [result for _, _, share in parts for result in share]
+    timings = []
+    for kind, raws in enumerate(kinds):
+        latencies = [seconds for seconds, _, _ in results[kind]]
+        timings.append(Timed(len(raws) / elapsed[kind],
+                             statistics.quantiles(latencies, n=100)[98],
+                             cpu[kind] * 1000 / len(raws),
+                             [(status, thanked) for _, status, thanked in results[kind]]))
+    return timings
 
 
 def wrk_healthz(threads: int) -> float | None:
@@ -179,7 +224,6 @@ def measure(name: str, database_url: str, server_name: str, args: argparse.Names
     base = f"http://127.0.0.1:{PORT}"
     engine = sa.create_engine(database_url)
     try:
-        hello = timed([raw_request("/healthz")] * args.requests, args.threads, args.processes)
         hello_wrk = wrk_healthz(args.threads)
         phones = [Phone(base, link) for _ in range(args.phones)]
         with ThreadPoolExecutor(max_workers=args.threads) as pool:
@@ -187,7 +231,8 @@ def measure(name: str, database_url: str, server_name: str, args: argparse.Names
         with engine.connect() as conn:
             before = conn.exec_driver_sql("SELECT count(*) FROM response").scalar_one()
         raws = [final_request(phone, *last) for phone, last in zip(phones, ready, strict=True)]
-        submits = timed(raws, args.threads, args.processes)
+        hello, submits = interleaved([[raw_request("/healthz")] * args.requests, raws],
+                                     args.threads, args.processes, server.pid, args.rounds)
         with engine.connect() as conn:
             stored = conn.exec_driver_sql("SELECT count(*) FROM response").scalar_one() - before
     finally:
@@ -198,6 +243,7 @@ def measure(name: str, database_url: str, server_name: str, args: argparse.Names
     return {"database": name, "server": server_name,
             "load": f"{load_before:.1f}–{os.getloadavg()[0]:.1f}",
             "hello_rate": hello.rate, "hello_p99": hello.p99, "hello_wrk": hello_wrk,
+            "hello_cpu": hello.cpu, "submit_cpu": submits.cpu,
             "submit_rate": submits.rate, "submit_p99": submits.p99,
             "ratio": submits.rate / hello.rate,
             "ratio_wrk": submits.rate / hello_wrk if hello_wrk else None,
@@ -218,10 +264,12 @@ def measure_database(name: str, server: str, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phones", type=int, default=300)
+    parser.add_argument("--phones", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="/healthz and submissions take turns in this many slices each")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--server", action="append", type=str,
                         help="conf (gunicorn.conf.py as it is; the default), sync or "
@@ -236,15 +284,16 @@ def main() -> None:
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}")
     print("| database | server | load | /healthz req/s | /healthz p99 ms | /healthz req/s (wrk) "
-          "| submissions/s | submit p99 ms | ratio | ratio (wrk) | sent | thanked | stored "
-          "| lost |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| submissions/s | submit p99 ms | ratio | ratio (wrk) | server CPU ms/req healthz "
+          "| server CPU ms/req submit | sent | thanked | stored | lost |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         wrk = f"{r['hello_wrk']:.0f}" if r["hello_wrk"] is not None else "-"
         ratio_wrk = f"{r['ratio_wrk']:.2f}" if r["ratio_wrk"] is not None else "-"
         print(f"| {r['database']} | {r['server']} | {r['load']} | {r['hello_rate']:.0f} "
               f"| {r['hello_p99'] * 1000:.1f} | {wrk} | {r['submit_rate']:.0f} "
-              f"| {r['submit_p99'] * 1000:.1f} | {r['ratio']:.2f} | {ratio_wrk} | {r['sent']} "
+              f"| {r['submit_p99'] * 1000:.1f} | {r['ratio']:.2f} | {ratio_wrk} "
+              f"| {r['hello_cpu']:.2f} | {r['submit_cpu']:.2f} | {r['sent']} "
               f"| {r['thanked']} | {r['stored']} | {r['lost']} |")
 
 
