@@ -106,6 +106,11 @@ def resume(draft_id: int) -> object:
 
 @bp.route("/f/<int:draft_id>/<int:section>", methods=["GET", "POST"])
 def section(draft_id: int, section: int) -> object:
+    if request.method == "POST" and request.form.get("action") == "submit":
+        submitted = submissions.submit_last_page(request.cookies.get(DRAFT_COOKIE, ""),
+                                                 draft_id, section, request.form)
+        if submitted is not None:
+            return _thank(submitted, draft_id)
     found = _draft_with_definition(draft_id)
     if found is None:
         return _gone(draft_id)
@@ -139,16 +144,19 @@ def _post_section(draft: submissions.DraftLike, definition: dict, section: int) 
         target = submissions.previous_shown(definition, section, result.saved)
         return redirect(url_for("public.section", draft_id=draft_id, section=target))
     if result.submitted is not None:
-        # The draft cookie stays: a retried POST or a reload must find the receipt with it.
-        if result.submitted.quiz:
-            session[QUIZ_KEY] = {"draft": draft_id,
-                                 "scores": [q.as_dict() for q in result.submitted.quiz]}
-        return thanks(result.submitted.next_url, draft_id)
+        return _thank(result.submitted, draft_id)
     if result.errors:
         form = build_section_form(definition, section, formdata=request.form)
         return render_section(definition, section, result.saved, form=form,
                               errors=result.errors, action=request.path, status=400)
     return redirect(url_for("public.section", draft_id=draft_id, section=result.next_section))
+
+
+def _thank(submitted: submissions.Submitted, draft_id: int) -> object:
+    # The draft cookie stays: a retried POST or a reload must find the receipt with it.
+    if submitted.quiz:
+        session[QUIZ_KEY] = {"draft": draft_id, "scores": [q.as_dict() for q in submitted.quiz]}
+    return thanks(submitted.next_url, draft_id)
 
 
 def _draft(draft_id: int) -> Draft | None:

@@ -371,25 +371,47 @@ def record_section(draft: DraftLike, section_index: int, raw_form: MultiDict, *,
     sections = definition["sections"]
     if not 0 <= section_index < len(sections):
         raise DraftNotFound(f"section {section_index}")
-    given, errors = read_posted(definition, section_index, raw_form)
-    answers = _merged(draft.answers, given)
-    section_ids = [item["id"] for item in sections[section_index]["items"]]
-    problems = answer_problems(definition, answers)
-    errors |= {item_id: problems[item_id] for item_id in section_ids if item_id in problems}
-    errors |= _unseen(definition, section_index, answers, raw_form.get("_seen"))
-    kept = {k: v for k, v in answers.items() if k not in errors}
-    next_section = section_index if errors else _next_shown(definition, section_index + 1, kept)
+    page = _read_page(definition, section_index, draft.answers, raw_form)
+    next_section, kept = page.next_section, page.kept
     draft_id, furthest = draft.id, max(draft.section, min(next_section, len(sections) - 1))
-    if submit_key is not None and next_section == len(sections):
+    if submit_key is not None and page.is_last:
         try:
-            checked = _checked(definition, answers, problems)
-            return SectionResult({}, next_section, finish(submit_key, page=given,
+            checked = _checked(definition, page.answers, page.problems)
+            return SectionResult({}, next_section, finish(submit_key, page=page.given,
                                                           checked=checked))
         except AnswersIncomplete:
             _save(draft_id, kept, furthest)
             raise
     _save(draft_id, kept, furthest)
-    return SectionResult(errors, next_section, saved=kept)
+    return SectionResult(page.errors, next_section, saved=kept)
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """A posted page read against the draft's answers."""
+
+    given: dict[str, Any]  # the page's answers as posted
+    answers: dict[str, Any]  # the draft's answers with the page's on top
+    problems: dict[str, str]  # answer_problems of ``answers``
+    errors: dict[str, str]  # what keeps the respondent on this page, by item id
+    kept: dict[str, Any]  # ``answers`` without the ones in error: what the draft saves
+    next_section: int  # the section to show next; the section count when none is left
+    is_last: bool  # nothing is left to answer: the page submits
+
+
+def _read_page(definition: dict, section_index: int, answers: dict[str, Any] | None,
+               raw_form: MultiDict) -> _Page:
+    sections = definition["sections"]
+    given, errors = read_posted(definition, section_index, raw_form)
+    merged = _merged(answers, given)
+    section_ids = [item["id"] for item in sections[section_index]["items"]]
+    problems = answer_problems(definition, merged)
+    errors |= {item_id: problems[item_id] for item_id in section_ids if item_id in problems}
+    errors |= _unseen(definition, section_index, merged, raw_form.get("_seen"))
+    kept = {k: v for k, v in merged.items() if k not in errors}
+    next_section = section_index if errors else _next_shown(definition, section_index + 1, kept)
+    return _Page(given, merged, problems, errors, kept, next_section,
+                 next_section == len(sections))
 
 
 def _merged(answers: dict[str, Any] | None, page: dict[str, Any]) -> dict[str, Any]:
@@ -497,7 +519,7 @@ def submit(draft_key: str) -> Response:
 # the subqueries' "wave.id = draft.wave_id" ambiguous; both databases accept this statement.
 _CLAIM = sa.text("""
     DELETE FROM draft WHERE key_hash = :key_hash
-    RETURNING wave_id, org_id, answers, started_at, expires_at, context,
+    RETURNING id, section, wave_id, org_id, answers, started_at, expires_at, context,
         (SELECT wave.code FROM wave WHERE wave.id = draft.wave_id) AS wave_code,
         (SELECT wave.status FROM wave WHERE wave.id = draft.wave_id) AS wave_status,
         (SELECT wave.questionnaire_version_id FROM wave WHERE wave.id = draft.wave_id)
@@ -506,8 +528,8 @@ _CLAIM = sa.text("""
             ON questionnaire_version.id = wave.questionnaire_version_id
             WHERE wave.id = draft.wave_id) AS content_hash
 """).columns(
-    Draft.__table__.c.wave_id, Draft.__table__.c.org_id, Draft.__table__.c.answers,
-    Draft.__table__.c.started_at, Draft.__table__.c.expires_at, Draft.__table__.c.context,
+    *(Draft.__table__.c[name] for name in ("id", "section", "wave_id", "org_id", "answers",
+                                           "started_at", "expires_at", "context")),
     sa.column("wave_code", sa.String), sa.column("wave_status", sa.String),
     sa.column("version_id", sa.Integer), sa.column("content_hash", sa.String),
 )
@@ -549,6 +571,60 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
             raise
         db.session.commit()
     return submitted
+
+
+def submit_last_page(draft_key: str, draft_id: int, section_index: int, raw_form: MultiDict
+                     ) -> Submitted | None:
+    """The last page of a draft, posted with "提交", stored as the response in one
+    transaction that begins by claiming the draft: the draft is read by the claim itself, not
+    by a query of its own before it (on SQLite the draft, its wave and the page are then read
+    and checked while the write turn is held, a fraction of a millisecond).
+
+    Only the plain case is handled here: the draft is live, is ``draft_id``, has reached
+    ``section_index``, the page has no error and leaves nothing to answer, and the whole
+    response stores. Anything else (a wrong or missing draft, a double tap, errors, a page
+    whose answers open a later section, a closed wave, a second answer) rolls back, leaving
+    the draft as it was, and returns None: ``record_section`` then takes the page as usual
+    and says what happened. A stored submission is returned.
+    """
+    if not _is_plausible_key(draft_key):
+        return None
+    key_hash = hash_key(draft_key)
+    db.session.rollback()  # the claim must be the transaction's first statement
+    with writer_turn(db.engine):
+        now = utcnow()
+        claimed = _core(_CLAIM, {"key_hash": key_hash}).first()
+        try:
+            submitted = None
+            if (claimed is not None and claimed.expires_at > now and claimed.id == draft_id
+                    and section_index <= claimed.section):
+                submitted = _store_last_page(claimed, section_index, raw_form, key_hash, now)
+            if submitted is None:
+                db.session.rollback()
+                return None
+            db.session.flush()
+        except (IntegrityError, WaveNotOpen, AnswersIncomplete, AlreadySubmitted):
+            db.session.rollback()
+            return None
+        except Exception:
+            db.session.rollback()
+            raise
+        db.session.commit()
+    return submitted
+
+
+def _store_last_page(claimed: Any, section_index: int, raw_form: MultiDict, key_hash: str,
+                     now: datetime) -> Submitted | None:
+    wave = definition_of(claimed.wave_id, claimed.wave_code, claimed.wave_status,
+                         claimed.version_id, claimed.content_hash)
+    definition = wave.definition
+    if not 0 <= section_index < len(definition["sections"]):
+        return None
+    page = _read_page(definition, section_index, claimed.answers, raw_form)
+    if page.errors or not page.is_last:
+        return None
+    return _store(claimed, page.answers, key_hash, now,
+                  _checked(definition, page.answers, page.problems))
 
 
 def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime,

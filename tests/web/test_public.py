@@ -217,6 +217,32 @@ def test_a_double_tap_stores_once_and_shows_the_thank_you_twice(client, db, demo
     assert responses(db) == before + 1
 
 
+def test_a_last_page_with_a_wrong_answer_stays_and_stores_nothing(client, db, demo_county):
+    path = start(client, f"/s/{CITIZEN_WAVE}/{village_code(db)}")
+    for data in PAGES[:-1]:
+        path = post_page(client, path, data).headers["Location"]
+    before = responses(db)
+    response = post_page(client, path, {**PAGES[-1], "q_sex": "<script>"}, "submit")
+    assert response.status_code == 400
+    assert "请从选项中选择一项" in response.get_data(as_text=True)
+    assert responses(db) == before
+    # The draft kept the earlier pages: the corrected last page completes it.
+    response = post_page(client, path, PAGES[-1], "submit")
+    assert "提交成功" in response.get_data(as_text=True)
+    assert responses(db) == before + 1
+
+
+def test_submit_pressed_on_an_earlier_page_moves_on_without_storing(client, db, demo_county):
+    path = start(client, f"/s/{CITIZEN_WAVE}/{village_code(db)}")
+    before = responses(db)
+    response = post_page(client, path, PAGES[0], "submit")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/1")
+    assert responses(db) == before
+    assert post_page(client, response.headers["Location"], {}, "back").status_code == 302
+    assert 'value="满意" checked' in client.get(path).get_data(as_text=True)
+
+
 def test_a_browser_that_answered_is_refused_politely(client, db, demo_county):
     link = f"/s/{CITIZEN_WAVE}/{village_code(db)}"
     answer_all(client, link)
