@@ -716,10 +716,9 @@ def _insert_response(values: dict[str, Any], rows: list[tuple[type, dict[str, An
               "burst_count": setting("BURST_COUNT")}
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        statement = _INSERT_RESPONSE.add_cte(*(
-            sa.insert(model.__table__).values(**row_values).cte(f"side_{index}")
-            for index, (model, row_values) in enumerate(rows)))
-        row = connection.execute(statement, params).one()
+        params |= {f"side_{index}_{name}": value for index, (_, row_values) in enumerate(rows)
+                   for name, value in row_values.items()}
+        row = connection.execute(_with_side_rows(rows), params).one()
     else:
         row = connection.execute(_INSERT_RESPONSE, params).one()
         for model, row_values in rows:
@@ -728,6 +727,26 @@ def _insert_response(values: dict[str, Any], rows: list[tuple[type, dict[str, An
             else:
                 driver_insert(connection, model.__table__, row_values)
     return Response(id=row.id, flag_burst=bool(row.flag_burst), **values)
+
+
+_RESPONSE_WITH_SIDE_ROWS: dict[tuple[tuple[type, tuple[str, ...]], ...], sa.Insert] = {}
+
+
+def _with_side_rows(rows: list[tuple[type, dict[str, Any]]]) -> sa.Insert:
+    """The response's INSERT with the side ``rows`` as data-modifying CTEs, built once per
+    shape of rows (which tables, which columns), their values bound as ``side_<n>_<column>``:
+    built afresh with the values in it, the statement cost more to build and to look up in
+    SQLAlchemy's cache than to run."""
+    shape = tuple((model, tuple(row_values)) for model, row_values in rows)
+    statement = _RESPONSE_WITH_SIDE_ROWS.get(shape)
+    if statement is None:
+        statement = _INSERT_RESPONSE.add_cte(*(
+            sa.insert(model.__table__).values({
+                name: sa.bindparam(f"side_{index}_{name}", type_=model.__table__.c[name].type)
+                for name in names}).cte(f"side_{index}")
+            for index, (model, names) in enumerate(shape)))
+        _RESPONSE_WITH_SIDE_ROWS[shape] = statement
+    return statement
 
 
 _INSERTS = {model: sa.insert(model.__table__) for model in
