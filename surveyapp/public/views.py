@@ -4,10 +4,10 @@ import functools
 import secrets
 
 from flask import redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from surveyapp.i18n import select_locale
 from surveyapp.models import Draft
 from surveyapp.public import bp
 from surveyapp.public.runner import (
@@ -54,7 +54,7 @@ def thanks(next_url: str | None = None, draft_id: int | None = None) -> Werkzeug
     if scores:
         page = render_template("public/thanks.html", next_url=next_url, quiz=scores)
     else:
-        page = _plain_thanks(str(get_locale()), next_url)
+        page = _plain_thanks(select_locale(), next_url)
     response = WerkzeugResponse(page, 200, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
     return response

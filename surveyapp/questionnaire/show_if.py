@@ -23,6 +23,7 @@ is false, whatever the operator, so ``not`` of it is true.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -206,8 +207,12 @@ class _Parser:
         return tuple(values)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(source: str) -> Node:
-    """Parse a ``show_if`` expression into its AST; raise ``ShowIfError`` if it is malformed."""
+    """Parse a ``show_if`` expression into its AST; raise ``ShowIfError`` if it is malformed.
+
+    Kept per expression (the AST is immutable): every page and submission works out which
+    items are shown, and parsing the same few expressions each time was most of that work."""
     return _Parser(source).parse()
 
 
