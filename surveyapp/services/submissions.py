@@ -703,11 +703,15 @@ def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime,
 
 # The response goes in by a Core INSERT (the ORM's unit of work cost ~0.5 ms a submission);
 # the INSERT itself counts the village's earlier poster submissions in the burst window.
+# Counted up to BURST_COUNT only: whether the count reaches it is all the flag needs, and a
+# village that really gets a burst would otherwise make every submission count them all.
 _EARLIER_IN_BURST_WINDOW = (
-    sa.select(sa.func.count()).select_from(RecentSubmission).where(
-        RecentSubmission.wave_id == sa.bindparam("burst_wave_id"),
-        RecentSubmission.org_id == sa.bindparam("burst_org_id"),
-        RecentSubmission.at >= sa.bindparam("burst_since"),
+    sa.select(sa.func.count()).select_from(
+        sa.select(RecentSubmission.id).where(
+            RecentSubmission.wave_id == sa.bindparam("burst_wave_id"),
+            RecentSubmission.org_id == sa.bindparam("burst_org_id"),
+            RecentSubmission.at >= sa.bindparam("burst_since"),
+        ).limit(sa.bindparam("burst_count", type_=sa.Integer)).subquery()
     ).scalar_subquery()
 )
 _INSERT_RESPONSE = (
