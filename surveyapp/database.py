@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import os
 import sqlite3
@@ -107,41 +108,85 @@ def writer_turn(engine: Engine) -> Iterator[None]:
         yield
 
 
-class _DriverInsert:
-    """One table's INSERT of given columns, compiled once for a dialect, with the columns' own
-    bind processing (UTC datetimes, enums, JSON), run straight on the DBAPI cursor."""
+class _Compiled:
+    """A statement compiled for one dialect, with what running it on the cursor needs."""
 
-    def __init__(self, table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect) -> None:
-        compiled = sa.insert(table).values(
-            {name: sa.bindparam(name) for name in columns}).compile(dialect=dialect)
+    def __init__(self, statement: sa.Executable, dialect: sa.Dialect,
+                 keys: tuple[str, ...]) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        if getattr(compiled, "insert_prefetch", None):
+            names = ", ".join(column.name for column in compiled.insert_prefetch)
+            raise ValueError(f"column defaults would be skipped: give {names}")
+        self.compiled = compiled
         self.sql = compiled.string
         self.names = compiled.positiontup if dialect.positional else None
-        self.processors = {name: table.c[name].type.dialect_impl(dialect)
-                           .bind_processor(dialect) for name in columns}
+        self.processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                           for bind, name in compiled.bind_names.items()}
+        returned = getattr(statement, "exported_columns", ())
+        self.row = collections.namedtuple("Row", [column.name for column in returned],
+                                          rename=True) if returned else None
+        self.results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for column in returned]
 
-    def parameters(self, values: dict[str, Any]) -> Any:
-        processed = {name: (process(value) if (process := self.processors[name]) else value)
-                     for name, value in values.items()}
+    def parameters(self, params: dict[str, Any]) -> Any:
+        values = self.compiled.construct_params(params, _check=True)
+        processed = {name: (process(values[name]) if (process := self.processors.get(name))
+                            else values[name]) for name in values}
         return [processed[name] for name in self.names] if self.names is not None else processed
 
+    def rows(self, cursor: Any) -> list[Any]:
+        return [self.row(*(process(value) if process else value
+                           for process, value in zip(self.results, raw, strict=True)))
+                for raw in cursor.fetchall()]
 
-_driver_inserts: dict[tuple[str, str, tuple[str, ...]], _DriverInsert] = {}
+
+class DriverStatement:
+    """A Core statement run straight on the DBAPI cursor of a connection, in its transaction.
+
+    For the few statements every submission runs: SQLAlchemy's execution steps (cache lookup,
+    execution context, result object) cost as much as SQLite's own work on them, and they run
+    while the submission holds the write turn. The statement is compiled by SQLAlchemy once per
+    dialect and set of parameter names; parameters and returned columns go through the column
+    types' own bind and result processing, so values are stored and read back exactly as
+    through ``Connection.execute`` (tests/models/test_driver_statements.py). An INSERT must
+    give every column that has a Python-side default (compiling refuses otherwise).
+    """
+
+    def __init__(self, statement: sa.Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def rows(self, connection: sa.Connection, params: dict[str, Any]) -> list[Any]:
+        """Run it; the returned rows as named tuples (none for a statement returning none)."""
+        key = (connection.dialect.name, tuple(params))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _Compiled(self.statement, connection.dialect,
+                                                       tuple(params))
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(params))
+            return compiled.rows(cursor) if compiled.row is not None else []
+        except dbapi_error as error:
+            # As Connection.execute raises it: sqlalchemy.exc.IntegrityError and its kin.
+            raise sa.exc.DBAPIError.instance(compiled.sql, params, error, dbapi_error,
+                                             dialect=connection.dialect) from error
+        finally:
+            cursor.close()
+
+    def first(self, connection: sa.Connection, params: dict[str, Any]) -> Any | None:
+        found = self.rows(connection, params)
+        return found[0] if found else None
+
+
+_inserts: dict[str, DriverStatement] = {}
 
 
 def driver_insert(connection: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
-    """INSERT one row through ``connection``'s DBAPI cursor, in its transaction.
-
-    For the rows a submission writes beside the response, which nothing reads back: there
-    SQLAlchemy's execution steps cost more than SQLite's insert itself. The values are bound
-    exactly as SQLAlchemy binds them (each column type's processor), but column defaults are
-    not applied: give every column except an autoincrement key.
-    """
-    key = (connection.dialect.name, table.name, tuple(values))
-    insert = _driver_inserts.get(key)
+    """INSERT one row of ``table`` through ``connection``'s DBAPI cursor (``DriverStatement``):
+    for the rows a submission writes beside the response, which nothing reads back."""
+    insert = _inserts.get(table.name)
     if insert is None:
-        insert = _driver_inserts[key] = _DriverInsert(table, tuple(values), connection.dialect)
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(insert.sql, insert.parameters(values))
-    finally:
-        cursor.close()
+        insert = _inserts[table.name] = DriverStatement(sa.insert(table))
+    insert.rows(connection, values)

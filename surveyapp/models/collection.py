@@ -79,6 +79,11 @@ class DurationSample(Base):
     seconds: Mapped[int]
 
 
+def participation_key() -> str:
+    """A new Participation's id (see there)."""
+    return secrets.token_hex(16)
+
+
 class Participation(Base):
     """That a person has answered a wave (about a subject), kept apart from what they answered,
     so "has voted" or "has rated" never points at a ballot or a rating."""
@@ -89,7 +94,7 @@ class Participation(Base):
     # A random key, not a counter: with sequential ids the n-th "has voted" row and the n-th
     # ballot of a small meeting would line up and name the voter. Rows carry no time either.
     id: Mapped[str] = mapped_column(
-        String(32), primary_key=True, default=lambda: secrets.token_hex(16)
+        String(32), primary_key=True, default=participation_key
     )
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

@@ -68,7 +68,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from surveyapp.database import driver_insert, writer_turn
+from surveyapp.database import DriverStatement, driver_insert, writer_turn
 from surveyapp.extensions import db
 from surveyapp.models import (
     VILLAGE_KINDS,
@@ -92,6 +92,7 @@ from surveyapp.models import (
     WaveStatus,
 )
 from surveyapp.models.base import utcnow
+from surveyapp.models.collection import participation_key
 from surveyapp.questionnaire.answers import answer_problems, clean_answers, shown_items
 from surveyapp.services.definitions import definition_of, wave_definition
 from surveyapp.services.forms import read_posted
@@ -541,7 +542,7 @@ def submit(draft_key: str) -> StoredResponse:
 # status is read in the transaction that stores (a wave closed a moment ago refuses). Written
 # as text because SQLAlchemy renders RETURNING columns without their table, which would leave
 # the subqueries' "wave.id = draft.wave_id" ambiguous; both databases accept this statement.
-_CLAIM = sa.text("""
+_CLAIM = DriverStatement(sa.text("""
     DELETE FROM draft WHERE key_hash = :key_hash
     RETURNING id, section, wave_id, org_id, answers, started_at, expires_at, context,
         (SELECT wave.code FROM wave WHERE wave.id = draft.wave_id) AS wave_code,
@@ -556,7 +557,7 @@ _CLAIM = sa.text("""
                                            "started_at", "expires_at", "context")),
     sa.column("wave_code", sa.String), sa.column("wave_status", sa.String),
     sa.column("version_id", sa.Integer), sa.column("content_hash", sa.String),
-)
+))
 
 
 def finish(draft_key: str, *, page: dict[str, Any] | None = None,
@@ -576,7 +577,7 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
     db.session.rollback()  # begin afresh, with the claiming DELETE as the first statement
     with writer_turn(db.engine):
         now = utcnow()
-        claimed = _core(_CLAIM, {"key_hash": key_hash}).first()
+        claimed = _CLAIM.first(db.session.connection(), {"key_hash": key_hash})
         if claimed is None or claimed.expires_at <= now:
             receipt = None if claimed else find_receipt(draft_key)
             db.session.rollback()
@@ -617,7 +618,7 @@ def submit_last_page(draft_key: str, draft_id: int, section_index: int, raw_form
     db.session.rollback()  # the claim must be the transaction's first statement
     with writer_turn(db.engine):
         now = utcnow()
-        claimed = _core(_CLAIM, {"key_hash": key_hash}).first()
+        claimed = _CLAIM.first(db.session.connection(), {"key_hash": key_hash})
         try:
             submitted = None
             if (claimed is not None and claimed.expires_at > now and claimed.id == draft_id
@@ -722,6 +723,7 @@ _INSERT_RESPONSE = (
     ))
     .returning(Response.__table__.c.id, Response.__table__.c.flag_burst)
 )
+_INSERT_RESPONSE_ON_DRIVER = DriverStatement(_INSERT_RESPONSE)
 
 
 def _insert_response(values: dict[str, Any], rows: list[tuple[type, dict[str, Any]]], *,
@@ -746,21 +748,18 @@ def _insert_response(values: dict[str, Any], rows: list[tuple[type, dict[str, An
     if connection.dialect.name == "postgresql":
         params |= {f"side_{index}_{name}": value for index, (_, row_values) in enumerate(rows)
                    for name, value in row_values.items()}
-        row = connection.execute(_with_side_rows(rows), params).one()
+        row = _with_side_rows(rows).first(connection, params)
     else:
-        row = connection.execute(_INSERT_RESPONSE, params).one()
+        row = _INSERT_RESPONSE_ON_DRIVER.first(connection, params)
         for model, row_values in rows:
-            if model is Participation:  # its random key is a column default
-                _insert(model, **row_values)
-            else:
-                driver_insert(connection, model.__table__, row_values)
+            driver_insert(connection, model.__table__, row_values)
     return StoredResponse(id=row.id, flag_burst=bool(row.flag_burst), **values)
 
 
-_RESPONSE_WITH_SIDE_ROWS: dict[tuple[tuple[type, tuple[str, ...]], ...], sa.Insert] = {}
+_RESPONSE_WITH_SIDE_ROWS: dict[tuple[tuple[type, tuple[str, ...]], ...], DriverStatement] = {}
 
 
-def _with_side_rows(rows: list[tuple[type, dict[str, Any]]]) -> sa.Insert:
+def _with_side_rows(rows: list[tuple[type, dict[str, Any]]]) -> DriverStatement:
     """The response's INSERT with the side ``rows`` as data-modifying CTEs, built once per
     shape of rows (which tables, which columns), their values bound as ``side_<n>_<column>``:
     built afresh with the values in it, the statement cost more to build and to look up in
@@ -768,24 +767,13 @@ def _with_side_rows(rows: list[tuple[type, dict[str, Any]]]) -> sa.Insert:
     shape = tuple((model, tuple(row_values)) for model, row_values in rows)
     statement = _RESPONSE_WITH_SIDE_ROWS.get(shape)
     if statement is None:
-        statement = _INSERT_RESPONSE.add_cte(*(
+        statement = DriverStatement(_INSERT_RESPONSE.add_cte(*(
             sa.insert(model.__table__).values({
                 name: sa.bindparam(f"side_{index}_{name}", type_=model.__table__.c[name].type)
                 for name in names}).cte(f"side_{index}")
-            for index, (model, names) in enumerate(shape)))
+            for index, (model, names) in enumerate(shape))))
         _RESPONSE_WITH_SIDE_ROWS[shape] = statement
     return statement
-
-
-_INSERTS = {model: sa.insert(model.__table__) for model in
-            (DurationSample, RecentSubmission, SubmittedBrowser, Participation,
-             SubmissionReceipt)}
-
-
-def _insert(model: type, **values: Any) -> None:
-    """One row that nothing reads back in this request: a Core INSERT on the table, without
-    the ORM's bookkeeping (column defaults still apply), from a statement built once."""
-    _core(_INSERTS[model], values)
 
 
 def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime
@@ -798,7 +786,8 @@ def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime
         rows.append((SubmittedBrowser, {"wave_id": wave_id, "org_id": org_id,
                                         "browser_hash": context["browser_hash"]}))
     if context.get("person_id") is not None:
-        rows.append((Participation, {"wave_id": wave_id, "person_id": context["person_id"],
+        rows.append((Participation, {"id": participation_key(), "wave_id": wave_id,
+                                     "person_id": context["person_id"],
                                      "subject_key": subject_key(context)}))
     if context.get("invitation_id") is not None:
         used = db.session.execute(
