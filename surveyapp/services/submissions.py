@@ -36,18 +36,19 @@ Storage rules:
   submission for one village within ``BURST_WINDOW_SECONDS``).
 
 Cost per submission (the collection benchmark in docs/benchmarks.md): the definition comes from
-the per-process cache in ``surveyapp.services.definitions``; a runner page reads its draft with
-the wave's version in one query, the claiming DELETE returns the wave's status and version
-along with the draft, and the response's Core INSERT counts the burst window itself, so a
-final poster submission runs 7 statements on SQLite (one SELECT, one DELETE, five INSERTs, of
-which the four side rows go straight to the driver, ``database.driver_insert``) and 3 on
-PostgreSQL (the side rows ride along the response's INSERT as CTEs), one commit, and no ORM
-unit of work; the statements run on every request are built once per process and run on the
-session's connection rather than through ``Session.execute``. On SQLite the submission's
-transaction waits its turn in ``database.writer_turn`` (a file lock handed over at once)
-instead of in SQLite's sleeping busy handler. The median of a wave's durations is
-read at most once per ``DURATION_MEDIAN_MAX_AGE`` seconds per process (a flag compares with a
-median up to that old, which moves little over a few hundred samples); expired receipts and
+the per-process cache in ``surveyapp.services.definitions``. A last page posted with 提交 goes
+to ``submit_last_page``, whose transaction begins with the claiming DELETE: it returns the
+draft with its wave's status and version, so the draft is not read by a query of its own; the
+page is checked against it, and the response's INSERT counts the burst window itself. A final
+poster submission so runs 6 statements on SQLite (the DELETE and five INSERTs) and 2 on
+PostgreSQL (the side rows ride along the response's INSERT as CTEs), one commit, no ORM unit
+of work; those statements are compiled once per process and run straight on the driver
+(``database.DriverStatement``). On SQLite the transaction waits its turn in
+``database.writer_turn`` (a file lock handed over at once) instead of in SQLite's sleeping
+busy handler. Other pages read the draft with one query and save it with one UPDATE. The
+median of a wave's durations is read at most once per ``DURATION_MEDIAN_MAX_AGE`` seconds per
+process (a flag compares with a median up to that old, which moves little over a few hundred
+samples); expired receipts and
 ``RecentSubmission`` rows are pruned at most once per ``PRUNE_INTERVAL_SECONDS`` per process,
 so burst times outlive their window by at most that interval while submissions keep coming.
 """
