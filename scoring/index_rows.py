@@ -150,7 +150,7 @@ def report_rows(report: IndicesReport) -> list[dict[str, Any]]:
         rows.append(
             _row(
                 table="quiz",
-                index="ten_rules",
+                index=q.name,
                 title="十条军规得分",
                 level=report.level,
                 unit=q.unit,
@@ -160,7 +160,7 @@ def report_rows(report: IndicesReport) -> list[dict[str, Any]]:
         rows.append(
             _row(
                 table="quiz",
-                index="ten_rules",
+                index=q.name,
                 title=f"及格率（≥{q.pass_mark:g}）",
                 level=report.level,
                 unit=q.unit,

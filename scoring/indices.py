@@ -210,6 +210,7 @@ class DimensionReliability:
 class QuizResult:
     """The 十条军规 quiz: mean percent correct and the share reaching the pass mark."""
 
+    name: str  # the rule's key under ``quizzes`` in indices.yaml
     unit: str
     score: Estimate
     pass_mark: float
@@ -274,6 +275,14 @@ def check_spec(spec: Any) -> None:
                 )
             if c.get("index") is not None and c["index"] not in spec["indices"]:
                 raise ValueError(f"{where}.{c['id']}: no index {c['index']!r}")
+    rises = spec.get("rises") or []
+    if not isinstance(rises, list):
+        raise ValueError("rises: should be a list of {title, instrument}")
+    for i, rise in enumerate(rises):
+        if not isinstance(rise, Mapping) or not all(
+            isinstance(rise.get(key), str) and rise[key] for key in ("title", "instrument")
+        ):
+            raise ValueError(f"rises[{i}]: needs a title and an instrument")
 
 
 def check_table(table: Mapping[str, np.ndarray]) -> None:
@@ -956,7 +965,7 @@ def _integrity(table, spec, name, level, period="current"):
     pairs = [(a, b) for i, a in enumerate(three) for b in three[i + 1 :]]
     for a, b in pairs:
         rows[f"diff:{a}-{b}"] = _f(rows, f"dim:{a}") - _f(rows, f"dim:{b}")
-    quiz = next(iter(spec.get("quizzes", {}).values()), None)
+    quiz_name, quiz = next(iter(spec.get("quizzes", {}).items()), (None, None))
     if quiz:
         pass_mark = float(Fraction(str(quiz.get("pass") or 0))) * 100
         score = _f(rows, f"dim:{quiz['dimension']}")
@@ -1022,7 +1031,7 @@ def _integrity(table, spec, name, level, period="current"):
             s = s_all if unit == "county" else s_by.get(unit)
             p = p_all if unit == "county" else p_by.get(unit)
             if s is not None and p is not None:
-                quizzes.append(QuizResult(unit, s, pass_mark, _share_interval(p)))
+                quizzes.append(QuizResult(quiz_name, unit, s, pass_mark, _share_interval(p)))
     return results, balance, quizzes, rows
 
 
@@ -1506,20 +1515,22 @@ def _service(table, spec, name, approval_data, fortresses, level):
 
 
 def _changes(
-    table, spec, previous: _Previous, level, current: dict[str, Estimate | None]
+    table, previous: _Previous, level, rises: list[tuple[str, str, str, Estimate | None]]
 ) -> list[Change]:
+    """County changes of ``rises``: (name, kind, title, current), where kind says how the
+    previous wave is estimated: an index's own design, or an instrument's plain mean."""
     out = []
     previous_rows = (_s(table, "period") == "previous").any()
-    for name, title in current.items():
-        if name == "approval":
+    for name, kind, title, current in rises:
+        if kind == "approval":
             data = previous.approval(name)
             p = None if data is None else _county_estimate(data, "composite", level)
-        elif name == "integrity":
+        elif kind == "integrity":
             prev = previous.integrity(name, level) if previous_rows else []
             p = next((r.estimate for r in prev if r.level == "county"), None)
         else:
             p = _plain_mean(table, name, level, "previous") if previous_rows else None
-        out.append(_change(name, title[0], "county", title[1], p))
+        out.append(_change(name, title, "county", current, p))
     return out
 
 
@@ -1713,7 +1724,8 @@ def compute_indices(
         ``township`` townships' approval, service and integrity, their 三升 changes (approval,
         integrity), and cadres' ballots;
         ``county`` the county's approval and integrity, the 三不腐 balance, the quiz,
-        三升两降 changes, count rates and reliability.
+        三升两降 changes (those indices and each instrument listed under ``rises``), count
+        rates and reliability.
     population : sequence of mapping, optional
         ``{"org", "age_group", "sex", "adults"}`` cells for raking citizens' weights.
     points : mapping, optional
@@ -1771,7 +1783,8 @@ def compute_all_levels(
     notes: list[str] = []
     kinds = {name: _kind(index) for name, index in spec["indices"].items()}
     approval_data = None
-    rises: dict[str, tuple[str, Estimate | None]] = {}
+    # (name, how its previous wave is estimated, title, current estimate), in report order.
+    rises: list[tuple[str, str, str, Estimate | None]] = []
     balance, quiz = [], []
     pioneers, fortresses = [], []
     for name, kind in kinds.items():
@@ -1779,19 +1792,15 @@ def compute_all_levels(
         if kind == "approval":
             found, approval_data = _approval(table, spec, name, population, confidence_level, seed)
             results += found
-            rises[name] = (
-                index["title"],
-                next((r.estimate for r in found if r.level == "county"), None),
-            )
+            county = next((r.estimate for r in found if r.level == "county"), None)
+            rises.append((name, kind, index["title"], county))
             if approval_data is not None:
                 notes += approval_data.notes
         elif kind == "integrity":
             found, balance, quiz, _ = _integrity(table, spec, name, confidence_level)
             results += found
-            rises[name] = (
-                index["title"],
-                next((r.estimate for r in found if r.level == "county"), None),
-            )
+            county = next((r.estimate for r in found if r.level == "county"), None)
+            rises.append((name, kind, index["title"], county))
     for name, kind in kinds.items():
         if kind == "pioneer":
             pioneers = _pioneer(table, spec, name, points, vetoes, exempt, confidence_level)
@@ -1825,12 +1834,10 @@ def compute_all_levels(
 
     all_counts = _count_changes(counts, confidence_level)
     previous = _Previous(table, spec, population)
-    governance = _governance_instrument(spec)
-    if governance:
-        rises[governance] = (
-            "管党治党意识",
-            _plain_mean(table, governance, confidence_level, "current"),
-        )
+    for rise in spec.get("rises", []):
+        instrument = rise["instrument"]
+        current = _plain_mean(table, instrument, confidence_level, "current")
+        rises.append((instrument, "instrument", rise["title"], current))
     instruments = sorted(
         {
             c["instrument"]
@@ -1844,7 +1851,7 @@ def compute_all_levels(
         chosen("county"),
         balance=tuple(b for b in balance if b.unit == "county"),
         quiz=tuple(q for q in quiz if q.unit == "county"),
-        changes=tuple(_changes(table, spec, previous, confidence_level, rises)),
+        changes=tuple(_changes(table, previous, confidence_level, rises)),
         counts=tuple(c for c in all_counts if c.unit == "county"),
         reliability=tuple(_reliability(table, instruments, confidence_level)),
         notes=tuple(notes),
@@ -1870,15 +1877,6 @@ def _noting_clipped(r: IndexResult) -> IndexResult:
     if _is_clipped(r.estimate):
         return replace(r, notes=(*r.notes, CLIPPED_NOTE))
     return r
-
-
-def _governance_instrument(spec) -> str | None:
-    """管党治党意识 is measured by the instrument behind the fortress index's checklist."""
-    for index in spec["indices"].values():
-        for c in index["components"]:
-            if c["id"] == "organisation_checklist" and c.get("instrument"):
-                return c["instrument"]
-    return None
 
 
 def _kind(index: Mapping[str, Any]) -> str:

@@ -390,6 +390,7 @@ def check_indices(doc: Document, definition: dict, instruments: dict[str, dict])
     for name, index in doc.data["indices"].items():
         problems += _check_index(doc, name, index, definition, instruments)
     problems += _check_cycles(doc, definition)
+    problems += _check_rises(doc, instruments)
     for name, ballot in doc.data.get("ballots", {}).items():
         problems += _check_ballot(doc, ("ballots", name), ballot, instruments)
     for name, quiz in doc.data.get("quizzes", {}).items():
@@ -574,6 +575,30 @@ def _check_cycles(doc: Document, definition: dict) -> list[Problem]:
             if current not in seen:
                 seen.add(current)
                 frontier |= uses.get(current, set())
+    return problems
+
+
+def _check_rises(doc: Document, instruments: dict[str, dict]) -> list[Problem]:
+    """Each 三升 measure names a scored instrument, once (its id keys the change)."""
+    problems = []
+    first_line: dict[str, int] = {}
+    for i, rise in enumerate(doc.data.get("rises", [])):
+        path = ("rises", i, "instrument")
+        instrument_id = rise["instrument"]
+        instrument = instruments.get(instrument_id)
+        if instrument is None:
+            problems.append(doc.problem(path, f"问卷 '{instrument_id}' 不存在"))
+        elif not any(item["scored"] for s in instrument["sections"] for item in s["items"]):
+            problems.append(
+                doc.problem(path, f"问卷 '{instrument_id}' 没有计分的题目，无法比较平均分")
+            )
+        elif instrument_id in first_line:
+            problems.append(
+                doc.problem(
+                    path, f"问卷 '{instrument_id}' 重复（第 {first_line[instrument_id]} 行已列出）"
+                )
+            )
+        first_line.setdefault(instrument_id, doc.line_of(path))
     return problems
 
 

@@ -198,6 +198,10 @@ def normalise_indices(doc: Document) -> dict:
         "bands": {name: _band_set(spec) for name, spec in data["bands"].items()},
         "sampling": data.get("sampling", {}),
         "indices": {name: _index(spec) for name, spec in data["indices"].items()},
+        "rises": [
+            {"title": rise["title"], "instrument": rise["instrument"]}
+            for rise in data.get("rises", [])
+        ],
         "ballots": {name: _ballot(spec) for name, spec in data.get("ballots", {}).items()},
         "quizzes": {name: _quiz(spec) for name, spec in data.get("quizzes", {}).items()},
         "waves": data.get("waves", {}),

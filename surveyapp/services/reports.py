@@ -42,7 +42,6 @@ from surveyapp.services.scope import ancestors, subtree_ids
 
 PUBLISHED = "已发布"
 LEVEL_NAMES = {"township": "乡镇（街道）", "village": "村（社区）"}
-FOUR_CLEAN = ("clean_politics", "clean_government", "upright_cadres", "wholesome_society")
 # Which level's results each report kind reads, and which org levels it is made for.
 KIND_LEVEL = {
     "county": "county",

@@ -87,11 +87,30 @@ def test_broken_questionnaire_is_reported_at_the_offending_line(name, line, mess
         ("indices_bands_not_reaching_100", [(7, "等级表 'stars' 没有覆盖 95–100 分")]),
         ("indices_cap_unknown_grade", [(18, "等级表 'stars' 没有等级 '两星'")]),
         ("indices_ballot_item_not_a_ballot", [(18, "问卷 'mini' 没有测评票题目 'dealt'")]),
+        ("indices_rise_unknown_instrument", [(19, "问卷 'secretary_selfcheck' 不存在")]),
+        ("indices_rise_listed_twice", [(20, "问卷 'mini' 重复（第 19 行已列出）")]),
     ],
 )
 def test_broken_indices_file_is_reported_against_the_instruments_checked_with_it(name, lines):
     path = f"{BROKEN}/{name}.yaml"
     assert check(path, MINI) == (1, [f"{path}:{line}: {message}" for line, message in lines])
+
+
+def test_a_rise_needs_an_instrument_with_scored_items(tmp_path):
+    mini = (HERE / "valid" / "mini.yaml").read_text(encoding="utf-8")
+    unscored = mini.replace("id: mini", "id: notes").split("sections:")[0] + (
+        "sections:\n"
+        "  - id: main\n"
+        "    title: 意见\n"
+        "    items:\n"
+        "      - {id: note, type: long_text, max_length: 50, text: 意见}\n"
+    )
+    (tmp_path / "notes.yaml").write_text(unscored, encoding="utf-8")
+    indices = (HERE / "broken" / "indices_rise_unknown_instrument.yaml").read_text("utf-8")
+    path = tmp_path / "indices.yaml"
+    path.write_text(indices.replace("secretary_selfcheck", "notes"), encoding="utf-8")
+    status, lines = check(str(path), MINI, str(tmp_path / "notes.yaml"))
+    assert (status, lines) == (1, [f"{path}:19: 问卷 'notes' 没有计分的题目，无法比较平均分"])
 
 
 def test_an_indices_file_checked_alone_resolves_instruments_in_its_own_directory():

@@ -150,21 +150,38 @@ def test_every_definition_is_plain_json_that_round_trips(shipped):
         assert json.loads(json.dumps(definition, ensure_ascii=False)) == definition
 
 
-def test_no_item_id_of_a_shipped_file_is_written_in_our_python_code(shipped):
+def quoted_identifiers_in_our_python_code() -> set[str]:
     code = "".join(
         path.read_text(encoding="utf-8")
         for package in ("surveyapp", "scoring")
         for path in (REPO / package).rglob("*.py")
     )
+    return set(re.findall(r"""["']([a-z][a-z0-9_]*)["']""", code))
+
+
+def test_no_item_id_of_a_shipped_file_is_written_in_our_python_code(shipped):
     items = [
-        item
-        for d in shipped.values()
-        if d["kind"] == "questionnaire"
-        for item in iter_items(d)
+        item for d in shipped.values() if d["kind"] == "questionnaire" for item in iter_items(d)
     ]
     # A raking tag names a column of the population table (age_group, sex), which code may
     # name; an item that carries the tag may share its name without the code knowing the item.
     population_columns = {item["raking"] for item in items if item.get("raking")}
     ids = {item["id"] for item in items} - population_columns
-    quoted = {m for m in re.findall(r"""["']([a-z][a-z0-9_]*)["']""", code)}
-    assert ids & quoted == set()
+    assert ids & quoted_identifiers_in_our_python_code() == set()
+
+
+# One-word ids that are also ordinary words of the code: 'self' is a value of the schema's
+# `raters`, 'members' a team's or an organisation's members.
+ORDINARY_WORDS = {"self", "members"}
+
+
+def test_no_component_or_breakdown_id_of_indices_yaml_is_written_in_our_python_code(shipped):
+    # Which component supplies what is declared in the file (e.g. `rises`), so the code never
+    # picks a component out by its id.
+    (indices,) = [d for d in shipped.values() if d["kind"] == "indices"]
+    ids = {
+        part["id"]
+        for index in indices["indices"].values()
+        for part in (*index["components"], *index["breakdowns"])
+    }
+    assert (ids - ORDINARY_WORDS) & quoted_identifiers_in_our_python_code() == set()

@@ -401,3 +401,63 @@ def test_a_township_without_a_previous_wave_has_no_change_verdict():
         c for c in compute_all_levels(table, SPEC)["township"].changes if c.index == "approval"
     ]
     assert change.verdict == "无上期数据" and change.change is None
+
+
+def with_selfchecks(table, now, before, instrument="secretary_selfcheck"):
+    """``table`` plus one scored self-check per village of it, this wave (around ``now``)
+    and the wave before (around ``before``)."""
+    rng = np.random.default_rng(3)
+    _, first = np.unique(table["org"], return_index=True)
+    rows = {k: [] for k in table}
+    rows["respondent"] = []
+    for period, mean in (("current", now), ("previous", before)):
+        for i in first:
+            for name in table:
+                rows[name].append(table[name][i])
+            rows["period"][-1], rows["instrument"][-1] = period, instrument
+            for name in table:
+                if name.startswith(("dim:", "sat:")):
+                    rows[name][-1] = np.nan
+            rows["respondent"].append(float(np.clip(rng.normal(mean, 5), 0, 100)))
+    out = {k: np.concatenate([np.asarray(table[k]), np.asarray(rows[k])]) for k in table}
+    out["respondent"] = np.concatenate([np.full(len(table["period"]), np.nan), rows["respondent"]])
+    return out
+
+
+def county_rises(spec, table):
+    return {
+        c.index: c
+        for c in compute_all_levels(table, spec)["county"].changes
+        if c.index not in spec["indices"]
+    }
+
+
+def test_the_rises_indices_yaml_lists_are_compared_by_their_instruments_plain_mean():
+    villages = {(f"V{j}", "T1"): 0.0 for j in range(12)}
+    table = with_selfchecks(citizens(villages, {"T1": 0.0}, 30), now=85.0, before=70.0)
+    shipped = county_rises(SPEC, table)
+    assert list(shipped) == ["secretary_selfcheck"]
+    rise = shipped["secretary_selfcheck"]
+    assert rise.title == "管党治党意识" and rise.unit == "county" and rise.verdict == "升"
+    assert rise.current.estimate == pytest.approx(85.0, abs=4)
+    assert rise.previous.estimate == pytest.approx(70.0, abs=4)
+
+    # Declared, not found by a component's id: renaming the fortress index's checklist
+    # component changes nothing; the title is the file's; an empty list has none.
+    renamed = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    for component in renamed["indices"]["fortress"]["components"]:
+        if component.get("instrument") == "secretary_selfcheck":
+            component["id"] = "checklist"
+    renamed["rises"] = [{"title": "书记自查得分", "instrument": "secretary_selfcheck"}]
+    (retitled,) = county_rises(renamed, table).values()
+    assert retitled.title == "书记自查得分" and retitled.change == rise.change
+    assert county_rises(dict(SPEC, rises=[]), table) == {}
+
+
+@pytest.mark.parametrize(
+    "rises", ["管党治党意识", [{"title": "管党治党意识"}], [{"instrument": "x", "title": ""}]]
+)
+def test_a_rise_without_a_title_and_an_instrument_is_refused_in_one_line(rises):
+    table = citizens({("A", "T"): 0.0, ("B", "T"): 0.0}, {"T": 0.0}, 5)
+    with pytest.raises(ValueError, match=r"^rises"):
+        compute_all_levels(table, dict(SPEC, rises=rises))
