@@ -10,9 +10,10 @@ Two workers; their class follows the database, from the collection benchmark on 
   commit to be flushed to disk; with threads another request runs meanwhile. In the last
   three runs gthread:4 gave 163–234 submissions/s against 143–160 for sync (before the
   submission path was shortened, sync was ahead: 154 against 98).
-- SQLite: sync. Threads only add waiting there: a thread that finds the single write lock taken
-  sleeps in SQLite's busy handler (1, 2, 5 … 100 ms backoff), so gthread:4 gave fewer
-  submissions/s (244–365 against 408–546) and a p99 of 190–525 ms against 55–138 ms.
+- SQLite: sync. There is one writer at a time whatever the threads; writers queue on a file
+  lock (surveyapp.database.writer_turn). With that queue, gthread:2 gave 0.25 and 0.28 of
+  hello-world against sync's 0.27 and 0.29, at a higher CPU cost per request (before the
+  queue, threads slept in SQLite's busy handler and did far worse).
 """
 
 import os
