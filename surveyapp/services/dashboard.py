@@ -13,6 +13,7 @@ import io
 import threading
 from typing import Any
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from scoring.reports import charts, input_hash, suppress_small_cells
@@ -128,6 +129,8 @@ def dashboard(user: User, wave_code: str, org_code: str) -> dict[str, Any]:
         {"title": p["title"], "svg": chart("profile", wave, p["rows"], xlabel=p["xlabel"])}
         for p in report_service.profiles(own)
     ]
+    own, own_notes = footnoted(own)
+    children, children_notes = footnoted(children)
     changes = report_service.changes(wave, org) if level in ("county", "township") else []
     rises = [{"label": c["title"], **c} for c in changes if c["target"] == "升"]
     progress = report_service.quality(wave, subtree)
@@ -137,7 +140,9 @@ def dashboard(user: User, wave_code: str, org_code: str) -> dict[str, Any]:
         "crumbs": [a for a in ancestors(org) if visible is None or a.id in visible],
         "child_orgs": [o for o in org.children if visible is None or o.id in visible],
         "own": own,
+        "own_notes": own_notes,
         "children": children,
+        "children_notes": children_notes,
         "child_level": child_level,
         "forests": forests,
         "profiles": profiles,
@@ -152,6 +157,47 @@ def dashboard(user: User, wave_code: str, org_code: str) -> dict[str, Any]:
             k for k, levels in report_service.KIND_ORGS.items() if level in levels and k != "member"
         ],
     }
+
+
+def unit_notes(row: dict[str, Any]) -> list[str]:
+    """What the PDF report and the exports say about one unit's index: the index's own notes
+    (design, interval clipped to 0–100, caps, vetoes, 免评 …), why a component could not be
+    published (样本不足 …), and the 收缩估计 with what it is."""
+    notes = list(row["notes"])
+    notes += [
+        f"{c['title']}：{c['note']}"
+        for c in row["components"]
+        if c["note"] and c["status"] != report_service.PUBLISHED
+    ]
+    shrinkage = row["shrinkage"]
+    if shrinkage and None not in (shrinkage["estimate"], shrinkage["ci_low"], shrinkage["ci_high"]):
+        notes.append(
+            _(
+                "收缩估计（模型估计）：%(estimate).1f（%(low).1f–%(high).1f）",
+                estimate=shrinkage["estimate"],
+                low=shrinkage["ci_low"],
+                high=shrinkage["ci_high"],
+            )
+        )
+        notes.append(
+            _("收缩估计：借用全县信息的 Fay-Herriot 模型估计，非直接调查结果，不用于评级。")
+        )
+    return notes
+
+
+def footnoted(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows, each with ``note_numbers`` into the returned list of distinct note texts.
+
+    A note many units share (the design of every village's estimate) is listed once under
+    the table, so the table keeps a narrow 说明 column of numbers on a phone. The rows are
+    copies: the originals are cached for every reader of the wave.
+    """
+    texts: dict[str, int] = {}
+    numbered = []
+    for row in rows:
+        numbers = [texts.setdefault(note, len(texts) + 1) for note in unit_notes(row)]
+        numbered.append({**row, "note_numbers": list(dict.fromkeys(numbers))})
+    return numbered, list(texts)
 
 
 def export_rows(view: dict[str, Any]) -> list[dict[str, Any]]:

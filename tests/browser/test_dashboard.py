@@ -30,3 +30,26 @@ def test_a_township_assessor_sees_forest_plots_and_sorts_the_village_table(
     page.goto(f"{live_server}/assessor/waves/{WAVE}/orgs/QY01/")
     assert "页面不存在" in page.content()  # 城关街道 is outside 石桥镇's subtree
     page.close()
+
+
+def test_on_a_phone_the_tables_scroll_inside_the_page_and_a_note_number_leads_to_its_note(
+    phone, live_server: str, screenshots: Path
+) -> None:
+    phone.goto(f"{live_server}/auth/login")
+    phone.get_by_label("用户名").fill("assessor-t01")
+    phone.get_by_label("密码").fill("demo-assessor")
+    phone.get_by_role("button", name="登录").click()
+    phone.goto(f"{live_server}/assessor/waves/{WAVE}/orgs/QY01/")
+    # The page itself never scrolls sideways; a wide table scrolls in its own box.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    villages = phone.locator("table.sortable").nth(1)
+    assert villages.get_by_role("columnheader", name="说明").count() == 1
+    link = villages.locator("td.note-refs a").first
+    target = link.get_attribute("href")
+    link.click()
+    note = phone.locator(target)
+    assert note.evaluate("li => li.matches(':target')") and note.is_visible()
+    assert note.inner_text() == link.get_attribute("title")
+    box = note.bounding_box()
+    assert box and 0 <= box["x"] and box["x"] + box["width"] <= 360  # it wraps, no sideways scroll
+    phone.screenshot(path=str(screenshots / "assessor-dashboard-notes-phone.png"), full_page=True)

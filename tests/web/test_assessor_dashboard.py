@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import html
 import io
 import re
 import shutil
@@ -87,6 +89,71 @@ def test_village_dashboard_drills_down_to_member_slips(client: FlaskClient, logi
     page = client.get(f"{BASE}/QY01V01/").get_data(as_text=True)
     assert "党员先锋指数" in page and "kind=member" not in page
     assert re.search(r"/reports/member\.pdf\?member=P\d+", page)
+
+
+def shown_notes(page: str, table: str) -> dict[tuple[str, str], list[str]]:
+    """(unit, index) -> the note texts its row in the ``own`` or ``children`` table links to."""
+    texts = dict(re.findall(rf'<li id="{table}-note-(\d+)">(.*?)</li>', page))
+    first_link = page.index(f'href="#{table}-note-')
+    body = page[page.rindex("<tbody>", 0, first_link) : page.index("</tbody>", first_link)]
+    found = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S):
+        unit, index = [
+            html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)[:2]
+        ]
+        numbers = re.findall(rf'href="#{table}-note-(\d+)"', row)
+        found[(unit, index)] = [html.unescape(texts[n]) for n in numbers]
+    return found
+
+
+def test_dashboard_rows_show_the_notes_of_the_exports_and_the_pdf(
+    client: FlaskClient, login_as: Any
+) -> None:
+    from surveyapp.services import reports
+
+    login_as("assessor")
+    page = client.get(f"{BASE}/QY01/").get_data(as_text=True)
+    assert "<th>说明</th>" in page
+    shown = shown_notes(page, "own") | shown_notes(page, "children")
+
+    # Every note of the results export is on the row it belongs to.
+    export = client.get(f"{BASE}/QY01/results.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = [r for r in csv.DictReader(io.StringIO(export)) if r["title"] and r["unit_name"]]
+    rows = [r for r in rows if r["index"] != "breakdown"]
+    assert any(r["notes"] for r in rows)
+    for r in rows:  # the export joins a row's notes with ；, a note may hold one too
+        assert "；".join(shown[(r["unit_name"], r["title"])]).startswith(r["notes"])
+
+    # The 收缩估计 the PDF lists beside a village's approval, and what it is.
+    wave = reports.find_wave(WAVE)
+    (yuquan,) = [
+        r
+        for r in reports.level_rows(wave, "village")
+        if r["unit"] == "QY01V01" and r["index"] == "approval"
+    ]
+    s = yuquan["shrinkage"]
+    notes = shown[("玉泉社区", yuquan["title"])]
+    value = f"{s['estimate']:.1f}（{s['ci_low']:.1f}–{s['ci_high']:.1f}）"
+    assert f"收缩估计（模型估计）：{value}" in notes
+    assert any("Fay-Herriot" in n and "不用于评级" in n for n in notes)
+
+    # A unit with too few raters says which component was short, as the PDF's component
+    # table does.
+    short = [
+        r
+        for r in reports.level_rows(wave, "township")
+        if r["unit"] == "QY01" and r["status"] == "样本不足"
+    ]
+    assert short
+    for r in short:
+        reasons = {
+            f"{c['title']}：{c['note']}"
+            for c in r["components"]
+            if c["note"] and c["status"] != "已发布"
+        }
+        assert reasons <= set(shown[("城关街道", r["title"])])
+    assert any("少于" in n for r in short for n in shown[("城关街道", r["title"])])
 
 
 def test_exports_carry_the_shown_rows_with_ci_columns_and_notes(
