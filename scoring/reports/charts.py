@@ -168,6 +168,7 @@ def _series(
 
 
 def _svg(fig: Figure) -> str:
+    # The locator also proposes ticks beyond the view, each made and laid out, never drawn.
     for ax in fig.axes:
         lo, hi = sorted(ax.get_xlim())
         ax.set_xticks([t for t in ax.xaxis.get_major_locator()() if lo <= t <= hi])
