@@ -59,29 +59,33 @@ class _WriterQueue:
     the database, which the kernel hands to the next waiter the moment it is released; SQLite's
     own locking is unchanged underneath, so a writer that does not queue (an admin page, the
     CLI) still works, and merely waits on the busy timeout as before. The kernel drops the
-    lock of a killed process. The open file is per process (a forked worker shares its
-    parent's open file, and with it the lock), the thread lock orders a process's threads.
+    lock of a killed process. The open file is per process and database (a forked worker
+    shares its parent's open file, and with it the lock); a thread lock of the same scope
+    orders a process's threads, which share the open file.
     """
 
     def __init__(self) -> None:
-        self._threads = threading.Lock()
-        self._files: dict[str, tuple[int, Any]] = {}  # lock path -> (pid, open file)
+        self._registry = threading.Lock()
+        # lock path -> (pid, open file, lock for this process's threads)
+        self._entries: dict[str, tuple[int, Any, threading.Lock]] = {}
 
-    def _file(self, path: str) -> Any:
+    def _entry(self, path: str) -> tuple[int, Any, threading.Lock]:
         pid = os.getpid()
-        entry = self._files.get(path)
-        if entry is None or entry[0] != pid:
-            entry = (pid, open(path, "a+b"))  # noqa: SIM115 (kept open for the process)
-            self._files[path] = entry
-        return entry[1]
+        with self._registry:
+            entry = self._entries.get(path)
+            if entry is None or entry[0] != pid:
+                # kept open for the life of the process
+                entry = (pid, open(path, "a+b"), threading.Lock())  # noqa: SIM115
+                self._entries[path] = entry
+        return entry
 
     @contextmanager
     def turn(self, path: str | None) -> Iterator[None]:
         if path is None:
             yield
             return
-        with self._threads:
-            handle = self._file(path)
+        _, handle, threads = self._entry(path)
+        with threads:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield

@@ -75,3 +75,22 @@ def test_memory_databases_and_postgresql_need_no_queue() -> None:
         with writer_turn(sa.create_engine(url)):
             with writer_turn(sa.create_engine(url)):  # would deadlock if it queued
                 pass
+
+
+def test_threads_of_one_process_take_turns_too(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/county.db")
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writer_turn(engine):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert held.wait(5)
+    got = _wait_for_turn(engine)
+    assert not got.wait(0.3)
+    release.set()
+    assert got.wait(5)
+    holder.join(5)
