@@ -18,6 +18,9 @@ BENCH_DEBS := r-base-core r-cran-survey r-cran-jsonlite
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty --size full
+	@# A database made before a questionnaire or indices file changed gets the new version
+	@# (unchanged files are skipped; waves already begun keep theirs).
+	$(BIN)/flask questionnaires load
 	$(BIN)/flask demo logins
 ifeq ($(DEBUG),1)
 	$(BIN)/flask --debug run --host $(HOST) --port $(PORT)
