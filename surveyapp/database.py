@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import fcntl
+import functools
 import os
 import sqlite3
 import threading
@@ -96,6 +97,7 @@ class _WriterQueue:
 _writers = _WriterQueue()
 
 
+@functools.lru_cache(maxsize=16)
 def _lock_path(engine: Engine) -> str | None:
     url = engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):

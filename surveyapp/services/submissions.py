@@ -578,7 +578,8 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
     db.session.rollback()  # begin afresh, with the claiming DELETE as the first statement
     with writer_turn(db.engine):
         now = utcnow()
-        claimed = _CLAIM.first(db.session.connection(), {"key_hash": key_hash})
+        connection = db.session.connection()
+        claimed = _CLAIM.first(connection, {"key_hash": key_hash})
         if claimed is None or claimed.expires_at <= now:
             receipt = None if claimed else find_receipt(draft_key)
             db.session.rollback()
@@ -586,8 +587,8 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
                 raise DraftAlreadySubmitted(receipt.next_url)
             raise DraftNotFound("no live draft")
         try:
-            submitted = _store(claimed, _merged(claimed.answers, page or {}), key_hash, now,
-                               checked)
+            submitted = _store(connection, claimed, _merged(claimed.answers, page or {}),
+                               key_hash, now, checked)
             db.session.flush()
         except IntegrityError as error:
             db.session.rollback()
@@ -619,12 +620,14 @@ def submit_last_page(draft_key: str, draft_id: int, section_index: int, raw_form
     db.session.rollback()  # the claim must be the transaction's first statement
     with writer_turn(db.engine):
         now = utcnow()
-        claimed = _CLAIM.first(db.session.connection(), {"key_hash": key_hash})
+        connection = db.session.connection()
+        claimed = _CLAIM.first(connection, {"key_hash": key_hash})
         try:
             submitted = None
             if (claimed is not None and claimed.expires_at > now and claimed.id == draft_id
                     and section_index <= claimed.section):
-                submitted = _store_last_page(claimed, section_index, raw_form, key_hash, now)
+                submitted = _store_last_page(connection, claimed, section_index, raw_form,
+                                             key_hash, now)
             if submitted is None:
                 db.session.rollback()
                 return None
@@ -639,8 +642,8 @@ def submit_last_page(draft_key: str, draft_id: int, section_index: int, raw_form
     return submitted
 
 
-def _store_last_page(claimed: Any, section_index: int, raw_form: MultiDict, key_hash: str,
-                     now: datetime) -> Submitted | None:
+def _store_last_page(connection: sa.Connection, claimed: Any, section_index: int,
+                     raw_form: MultiDict, key_hash: str, now: datetime) -> Submitted | None:
     wave = definition_of(claimed.wave_id, claimed.wave_code, claimed.wave_status,
                          claimed.version_id, claimed.content_hash)
     definition = wave.definition
@@ -649,12 +652,12 @@ def _store_last_page(claimed: Any, section_index: int, raw_form: MultiDict, key_
     page = _read_page(definition, section_index, claimed.answers, raw_form)
     if page.errors or not page.is_last:
         return None
-    return _store(claimed, page.answers, key_hash, now,
+    return _store(connection, claimed, page.answers, key_hash, now,
                   _checked(definition, page.answers, page.problems))
 
 
-def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime,
-           checked: Checked | None = None) -> Submitted:
+def _store(connection: sa.Connection, claimed: Any, given: dict[str, Any], key_hash: str,
+           now: datetime, checked: Checked | None = None) -> Submitted:
     wave = definition_of(claimed.wave_id, claimed.wave_code, claimed.wave_status,
                          claimed.version_id, claimed.content_hash)
     if wave.status is not WaveStatus.OPEN:
@@ -697,7 +700,7 @@ def _store(claimed: Any, given: dict[str, Any], key_hash: str, now: datetime,
         rows.append((RecentSubmission, {"wave_id": wave.wave_id, "org_id": claimed.org_id,
                                         "at": now}))
     rows += _record_side_effects(wave.wave_id, claimed.org_id, context, now)
-    response = _insert_response(values, rows, is_poster=is_poster, now=now)
+    response = _insert_response(connection, values, rows, is_poster=is_poster, now=now)
     if _is_due("receipts", now):
         _prune(SubmissionReceipt, SubmissionReceipt.expires_at <= now)
     return Submitted(response, context.get("next_url"), checked.quiz)
@@ -727,8 +730,9 @@ _INSERT_RESPONSE = (
 _INSERT_RESPONSE_ON_DRIVER = DriverStatement(_INSERT_RESPONSE)
 
 
-def _insert_response(values: dict[str, Any], rows: list[tuple[type, dict[str, Any]]], *,
-                     is_poster: bool, now: datetime) -> StoredResponse:
+def _insert_response(connection: sa.Connection, values: dict[str, Any],
+                     rows: list[tuple[type, dict[str, Any]]], *, is_poster: bool,
+                     now: datetime) -> StoredResponse:
     """Insert the response and the side ``rows`` (model, values); return the response as a
     detached object holding what was stored. Its ``flag_burst`` says whether this is the
     BURST_COUNT-th or later poster submission at the village within BURST_WINDOW_SECONDS,
@@ -745,7 +749,6 @@ def _insert_response(values: dict[str, Any], rows: list[tuple[type, dict[str, An
     params = {**values, "is_poster": is_poster, "burst_wave_id": values["wave_id"],
               "burst_org_id": values["org_id"], "burst_since": since,
               "burst_count": setting("BURST_COUNT")}
-    connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         params |= {f"side_{index}_{name}": value for index, (_, row_values) in enumerate(rows)
                    for name, value in row_values.items()}
