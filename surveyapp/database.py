@@ -123,11 +123,15 @@ class _Compiled:
         if getattr(compiled, "insert_prefetch", None):
             names = ", ".join(column.name for column in compiled.insert_prefetch)
             raise ValueError(f"column defaults would be skipped: give {names}")
-        self.compiled = compiled
         self.sql = compiled.string
-        self.names = compiled.positiontup if dialect.positional else None
+        # (name in the SQL, key in the caller's parameters, the bind), in the order the
+        # driver takes them; the processor that turns a value into what the driver stores
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        order = compiled.positiontup if dialect.positional else list(binds)
+        self.binds = [(name, binds[name].key, binds[name]) for name in order]
+        self.positional = dialect.positional
         self.processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                           for bind, name in compiled.bind_names.items()}
+                           for name, bind in binds.items()}
         returned = getattr(statement, "exported_columns", ())
         self.row = collections.namedtuple("Row", [column.name for column in returned],
                                           rename=True) if returned else None
@@ -135,10 +139,17 @@ class _Compiled:
                         for column in returned]
 
     def parameters(self, params: dict[str, Any]) -> Any:
-        values = self.compiled.construct_params(params, _check=True)
-        processed = {name: (process(values[name]) if (process := self.processors.get(name))
-                            else values[name]) for name in values}
-        return [processed[name] for name in self.names] if self.names is not None else processed
+        values = []
+        for name, key, bind in self.binds:
+            if key in params:
+                value = params[key]
+            elif bind.required:
+                raise sa.exc.InvalidRequestError(f"a value is required for {key!r}")
+            else:
+                value = bind.effective_value  # a literal the statement carries (LIMIT's 0 …)
+            process = self.processors[name]
+            values.append((name, process(value) if process else value))
+        return [value for _, value in values] if self.positional else dict(values)
 
     def rows(self, cursor: Any) -> list[Any]:
         return [self.row(*(process(value) if process else value

@@ -96,3 +96,9 @@ def test_an_insert_that_would_skip_a_column_default_is_refused(db: Any, demo_cou
     with pytest.raises(ValueError, match="give id"):
         driver_insert(db.session.connection(), Participation.__table__,
                       {"wave_id": wave.id, "person_id": person_id, "subject_key": "-"})
+
+
+def test_a_missing_parameter_is_refused_before_the_driver_sees_it(db: Any) -> None:
+    statement = DriverStatement(sa.text("SELECT :wanted AS wanted"))
+    with pytest.raises(sa.exc.InvalidRequestError, match="wanted"):
+        statement.rows(db.session.connection(), {"other": 1})
