@@ -29,6 +29,7 @@ else
 endif
 
 test: setup-dev
+	$(BIN)/ruff check surveyapp scoring tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark in turn (several minutes; results go into docs/benchmarks.md by hand).

@@ -44,10 +44,11 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.auth import bp as auth_bp
     from surveyapp.cadre import bp as cadre_bp
     from surveyapp.interviewer import bp as interviewer_bp
+    from surveyapp.invite import bp as invite_bp
     from surveyapp.main import bp as main_bp
     from surveyapp.member import bp as member_bp
+    from surveyapp.public import bp as public_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, assessor_bp, interviewer_bp, cadre_bp, member_bp):
+    for bp in (main_bp, auth_bp, admin_bp, assessor_bp, interviewer_bp, cadre_bp, member_bp,
+               public_bp, invite_bp):
         app.register_blueprint(bp)
-    from surveyapp.public import bp as public_bp; app.register_blueprint(public_bp)  # noqa: E702
-    from surveyapp.invite import bp as invite_bp; app.register_blueprint(invite_bp)  # noqa: E702

@@ -1,7 +1,7 @@
 from flask import render_template
 
-from surveyapp.cadre import bp
 from surveyapp.auth.access import current_user, role_required
+from surveyapp.cadre import bp
 from surveyapp.models import Role
 from surveyapp.services.overview import person_overview
 

@@ -4,8 +4,8 @@ from surveyapp.models.assessment_records import Exemption, PointsEntry, PointsKi
 from surveyapp.models.audit import AuditEntry
 from surveyapp.models.base import Base
 from surveyapp.models.collection import (
-    DurationSample,
     Draft,
+    DurationSample,
     Eligibility,
     Outcome,
     Participation,

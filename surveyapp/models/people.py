@@ -1,4 +1,5 @@
-"""Households, party members and cadres, and the links of the 三个全覆盖 that decide who rates whom."""
+"""Households, party members and cadres, and the links of the 三个全覆盖 that decide who rates
+whom."""
 
 from __future__ import annotations
 

@@ -145,7 +145,8 @@ def test_population_cells_add_up_to_each_villages_adults(db: Any) -> None:
     assert villages and all(totals[v.id] == v.adults for v in villages)
 
 
-def test_each_village_has_population_cells_in_the_bands_the_citizen_questionnaire_rakes_on(db: Any) -> None:
+def test_each_village_has_population_cells_in_the_bands_the_citizen_questionnaire_rakes_on(
+        db: Any) -> None:
     cells = db.session.execute(
         sa.select(PopulationCell.org_id, PopulationCell.age_group, PopulationCell.sex)
     ).all()

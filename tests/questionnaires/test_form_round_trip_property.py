@@ -28,7 +28,8 @@ def posted(section: dict, answers: dict[str, Any]) -> MultiDict:
         if value is None:
             continue
         if item["type"] == "ballot" and item.get("aspects"):
-            pairs += [(f"{name}-a{k}", value[a]) for k, a in enumerate(item["aspects"]) if a in value]
+            pairs += [(f"{name}-a{k}", value[a])
+                      for k, a in enumerate(item["aspects"]) if a in value]
         elif item["type"] == "multiple":
             pairs += [(name, label) for label in value]
         elif item["type"] == "number":
