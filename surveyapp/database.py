@@ -43,10 +43,14 @@ def _begin_sqlite(conn: Any) -> None:
 
 def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("sqlite") and uri not in ("sqlite://", "sqlite:///:memory:"):
-        # Writers wait for each other instead of failing at once under concurrent submissions.
+    if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        options.setdefault("connect_args", {"timeout": 10})
+        # A pre-ping guards against a database server that dropped the connection; a SQLite
+        # file cannot, and the ping was one more statement on every request.
+        options["pool_pre_ping"] = False
+        if uri not in ("sqlite://", "sqlite:///:memory:"):
+            # Writers wait for each other instead of failing at once under concurrent writes.
+            options.setdefault("connect_args", {"timeout": 10})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
