@@ -202,7 +202,10 @@ def footnoted(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[st
 
 def export_rows(view: dict[str, Any]) -> list[dict[str, Any]]:
     """The index rows the page shows (own, then children), with the breakdown after them."""
-    rows = [{k: _cell(r.get(k)) for k in EXPORT_FIELDS} for r in view["own"] + view["children"]]
+    # The notes as the page shows them (the index's own, components short of sample, the
+    # 收缩估计), so the file says what the page says.
+    rows = [{**{k: _cell(r.get(k)) for k in EXPORT_FIELDS}, "notes": _cell(unit_notes(r))}
+            for r in view["own"] + view["children"]]
     for r in view["breakdown"]["rows"]:
         rows.append(
             {

@@ -117,13 +117,13 @@ def test_dashboard_rows_show_the_notes_of_the_exports_and_the_pdf(
     assert "<th>说明</th>" in page
     shown = shown_notes(page, "own") | shown_notes(page, "children")
 
-    # Every note of the results export is on the row it belongs to.
+    # The results export carries exactly the notes each row shows.
     export = client.get(f"{BASE}/QY01/results.csv").get_data(as_text=True).lstrip("\ufeff")
     rows = [r for r in csv.DictReader(io.StringIO(export)) if r["title"] and r["unit_name"]]
     rows = [r for r in rows if r["index"] != "breakdown"]
     assert any(r["notes"] for r in rows)
-    for r in rows:  # the export joins a row's notes with ；, a note may hold one too
-        assert "；".join(shown[(r["unit_name"], r["title"])]).startswith(r["notes"])
+    for r in rows:  # the export joins a row's notes with ；
+        assert r["notes"] == "；".join(shown[(r["unit_name"], r["title"])])
 
     # The 收缩估计 the PDF lists beside a village's approval, and what it is.
     wave = reports.find_wave(WAVE)
