@@ -1,4 +1,6 @@
-"""Connection settings that SQLite needs and PostgreSQL does not."""
+"""Database plumbing under the models: the connection settings SQLite needs, the queue SQLite's
+writers wait in (``writer_turn``), and statements run straight on the driver
+(``DriverStatement``) for the few that every submission runs."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
 def _begin_sqlite(conn: Any) -> None:
     if conn.dialect.name == "sqlite":
         # Straight to the driver: every transaction begins here, and exec_driver_sql's
-        # execution steps cost ten times SQLite's BEGIN (a submission runs two transactions).
+        # execution steps cost ten times SQLite's BEGIN.
         conn.connection.dbapi_connection.execute("BEGIN")
 
 
