@@ -71,5 +71,5 @@ clean:
 # After changing user-facing strings: refresh the catalogue, translate the new English
 # entries in surveyapp/translations/en/LC_MESSAGES/messages.po, then `make translations`.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o surveyapp/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _lp:1c,2 -o surveyapp/translations/messages.pot .
 	$(BIN)/pybabel -q update -i surveyapp/translations/messages.pot -d surveyapp/translations

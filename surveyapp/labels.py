@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
+from scoring.grades import NO_SPREAD, PENDING, TOO_FEW
+from scoring.indices import EXEMPT, MISSING_COMPONENT, PUBLISHED
 from surveyapp.models import OrgKind, Role, WaveStatus
 
 ROLE_LABELS = {
@@ -34,6 +37,16 @@ STATUS_LABELS = {
     WaveStatus.CLOSED: _l("已结束"),
 }
 
+# What the scoring library says of an estimate (its own values are the Chinese words).
+RESULT_LABELS = {
+    PUBLISHED: _lp("result", "已发布"),
+    EXEMPT: _lp("result", "免评"),
+    MISSING_COMPONENT: _lp("result", "缺少成分"),
+    PENDING: _lp("result", "待定"),
+    TOO_FEW: _lp("result", "样本不足"),
+    NO_SPREAD: _lp("result", "方差为零"),
+}
+
 
 def _label(table: dict, value: object) -> str:
     for key, label in table.items():
@@ -47,4 +60,5 @@ def init_app(app: Flask) -> None:
         role_label=lambda role: _label(ROLE_LABELS, role),
         kind_label=lambda kind: _label(KIND_LABELS, kind),
         status_label=lambda status: _label(STATUS_LABELS, status),
+        result_label=lambda status: _label(RESULT_LABELS, status),
     )

@@ -76,6 +76,21 @@ def test_dashboard_shows_intervals_grades_and_keeps_small_samples_apart(
     assert "<script src" not in page  # no JavaScript library from elsewhere
 
 
+def test_the_english_dashboard_names_each_estimates_status_in_english(
+    client: FlaskClient, login_as: Any
+) -> None:
+    from tests.web.test_auth import csrf_token
+
+    login_as("assessor")
+    client.post("/lang/en", data={"csrf_token": csrf_token(client, f"{BASE}/QY02/"),
+                                  "next": "/"})
+    page = client.get(f"{BASE}/QY02/").get_data(as_text=True)
+    # The status is the cell just before the notes' cell.
+    statuses = re.findall(r'<td>([^<]*)</td>\s*<td class="note-refs">', page)
+    assert "Published" in statuses and "Too few respondents" in statuses
+    assert "已发布" not in statuses and "样本不足" not in statuses
+
+
 def test_county_dashboard_has_the_three_up_two_down_panel(
     client: FlaskClient, login_as: Any
 ) -> None:
