@@ -3,6 +3,9 @@ events (一票否决 / 清零) and exemptions (免评), one organisation at a ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -67,57 +70,56 @@ def records_org(code: str) -> object:
 @bp.route("/records/<code>/points", methods=["POST"])
 @role_required(Role.ADMIN)
 def records_points(code: str) -> object:
-    org = _org_or_404(code)
-    forms = _forms(org)
-    form = forms["points"]
-    if form.validate_on_submit():
+    def save(org: Org, form: PointsForm) -> str:
         person = _member(org, form.person.data)
-        try:
-            records.record_points(person, form.period.data, PointsKind(form.kind.data),
-                                  float(form.points.data), form.reason.data, by=current_user())
-        except records.RecordRefused as refused:
-            form.period.errors = [*form.period.errors, str(refused)]
-        else:
-            flash(_("已保存 %(name)s 的积分。", name=person.name))
-            return redirect(url_for("admin.records_org", code=org.code))
-    return _page(org, forms, status=400)
+        records.record_points(person, form.period.data, PointsKind(form.kind.data),
+                              float(form.points.data), form.reason.data, by=current_user())
+        return _("已保存 %(name)s 的积分。", name=person.name)
+
+    return _record(code, "points", "period", save)
 
 
 @bp.route("/records/<code>/vetoes", methods=["POST"])
 @role_required(Role.ADMIN)
 def records_vetoes(code: str) -> object:
-    org = _org_or_404(code)
-    forms = _forms(org)
-    form = forms["veto"]
-    if form.validate_on_submit():
+    def save(org: Org, form: VetoForm) -> str:
         unit = org if form.unit.data == ORG_UNIT else _member(org, form.unit.data)
-        try:
-            records.record_veto(unit, form.event.data, form.occurred_on.data, form.note.data,
-                                indices_spec(), by=current_user())
-        except records.RecordRefused as refused:
-            form.event.errors = [*form.event.errors, str(refused)]
-        else:
-            flash(_("已记录 %(name)s 的否决事项。", name=unit.name))
-            return redirect(url_for("admin.records_org", code=org.code))
-    return _page(org, forms, status=400)
+        records.record_veto(unit, form.event.data, form.occurred_on.data, form.note.data,
+                            indices_spec(), by=current_user())
+        return _("已记录 %(name)s 的否决事项。", name=unit.name)
+
+    return _record(code, "veto", "event", save)
 
 
 @bp.route("/records/<code>/exemptions", methods=["POST"])
 @role_required(Role.ADMIN)
 def records_exemptions(code: str) -> object:
+    def save(org: Org, form: ExemptionForm) -> str:
+        person = _member(org, form.person.data)
+        records.record_exemption(person, form.reason.data, form.starts_on.data,
+                                 form.ends_on.data, form.note.data, indices_spec(),
+                                 by=current_user())
+        return _("已保存 %(name)s 的免评情形。", name=person.name)
+
+    return _record(code, "exemption", "reason", save)
+
+
+def _record(code: str, kind: str, refused_field: str,
+            save: Callable[[Org, Any], str]) -> object:
+    """One record form posted for ``code``: saved and back to the page with ``save``'s
+    message, or the page again (400) with the form's errors, a refusal shown at
+    ``refused_field``."""
     org = _org_or_404(code)
     forms = _forms(org)
-    form = forms["exemption"]
+    form = forms[kind]
     if form.validate_on_submit():
-        person = _member(org, form.person.data)
         try:
-            records.record_exemption(person, form.reason.data, form.starts_on.data,
-                                     form.ends_on.data, form.note.data, indices_spec(),
-                                     by=current_user())
+            message = save(org, form)
         except records.RecordRefused as refused:
-            form.reason.errors = [*form.reason.errors, str(refused)]
+            field = form[refused_field]
+            field.errors = [*field.errors, str(refused)]
         else:
-            flash(_("已保存 %(name)s 的免评情形。", name=person.name))
+            flash(message)
             return redirect(url_for("admin.records_org", code=org.code))
     return _page(org, forms, status=400)
 
