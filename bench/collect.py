@@ -51,27 +51,19 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from tests.services import create_postgres_database, drop_postgres_database  # noqa: E402
-from tests.web.test_submissions_concurrent import Phone  # noqa: E402
+from tests.web.test_submissions_concurrent import Phone, load_small_county  # noqa: E402
 
 PORT = 5187
 
 
 def build(database_url: str, instance: str) -> str:
-    from flask_migrate import upgrade
-
     from surveyapp import create_app
-    from surveyapp.demo import load_demo_county
     from surveyapp.extensions import db
-    from surveyapp.models import Org, OrgKind
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
     app.instance_path = instance
     with app.app_context():
-        upgrade()
-        load_demo_county(db.session, seed=1, size="small")
-        db.session.commit()
-        village = db.session.scalar(sa.select(Org.code).where(Org.kind == OrgKind.VILLAGE)
-                                    .order_by(Org.code))
+        village = load_small_county()
         db.engine.dispose()
     return f"/s/citizen_approval-2026-11/{village}"
 

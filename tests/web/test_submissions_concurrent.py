@@ -78,17 +78,24 @@ class LiveCounty:
     engine: sa.Engine
 
 
-def _serve(database_url: str, folder: Path) -> Iterator[LiveCounty]:
+def load_small_county() -> str:
+    """Migrate the current app's (empty) database and commit the small demo county into it;
+    the code of its first village, whose poster link the live tests and the collection bench
+    use."""
     from surveyapp.demo import load_demo_county
     from surveyapp.models import Org, OrgKind
 
+    upgrade()
+    load_demo_county(db.session, seed=1, size="small")
+    db.session.commit()
+    return db.session.scalar(sa.select(Org.code).where(Org.kind == OrgKind.VILLAGE)
+                             .order_by(Org.code))
+
+
+def _serve(database_url: str, folder: Path) -> Iterator[LiveCounty]:
     app = make_app(database_url, folder)
     with app.app_context():
-        upgrade()
-        load_demo_county(db.session, seed=1, size="small")
-        db.session.commit()
-        village = db.session.scalar(sa.select(Org.code).where(Org.kind == OrgKind.VILLAGE)
-                                    .order_by(Org.code))
+        village = load_small_county()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

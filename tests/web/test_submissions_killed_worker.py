@@ -27,14 +27,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from surveyapp.extensions import db
 from surveyapp.services.submissions import hash_key
 from tests.conftest import make_app
 from tests.services import create_postgres_database, drop_postgres_database
 from tests.web.test_public import CITIZEN_WAVE
-from tests.web.test_submissions_concurrent import Phone, count
+from tests.web.test_submissions_concurrent import Phone, count, load_small_county
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONES = 64
@@ -75,16 +74,9 @@ def _wait_until_up(base: str, process: subprocess.Popen) -> None:
 
 
 def _serve(database_url: str, folder: Path) -> Iterator[Gunicorn]:
-    from surveyapp.demo import load_demo_county
-    from surveyapp.models import Org, OrgKind
-
     app = make_app(database_url, folder)
     with app.app_context():
-        upgrade()
-        load_demo_county(db.session, seed=1, size="small")
-        db.session.commit()
-        village = db.session.scalar(sa.select(Org.code).where(Org.kind == OrgKind.VILLAGE)
-                                    .order_by(Org.code))
+        village = load_small_county()
         db.engine.dispose()
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="tests-only")
