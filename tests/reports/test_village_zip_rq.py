@@ -112,17 +112,21 @@ def run_worker(url: str, queue: str) -> subprocess.CompletedProcess:
     )
 
 
+def start_qy01_zip(client: Any) -> tuple[str, str]:
+    """Press 打包下载 on township QY01's dashboard; the job's page and its id."""
+    token = csrf_token(client, f"{BASE}/QY01/")
+    reply = client.post(f"{BASE}/QY01/village-zip", data={"csrf_token": token})
+    job_url = reply.headers["Location"]
+    return job_url, job_url.rstrip("/").rsplit("/", 1)[1]
+
+
 def test_township_zip_runs_on_an_rq_worker_and_its_status_outlives_the_web_app(
     county: tuple[str, Path], queue: str
 ) -> None:
     url, folder = county
     web = web_app(url, folder, queue)
     client = signed_in(web, "assessor-t01")
-    token = csrf_token(client, f"{BASE}/QY01/")
-    job_url = client.post(f"{BASE}/QY01/village-zip", data={"csrf_token": token}).headers[
-        "Location"
-    ]
-    job = job_url.rstrip("/").rsplit("/", 1)[1]
+    job_url, job = start_qy01_zip(client)
     assert client.get(f"{job_url}?format=json").get_json()["state"] == "queued"
 
     worker = run_worker(url, queue)
@@ -155,11 +159,7 @@ def test_an_rq_job_is_not_found_under_another_township_or_by_another_assessor(
     url, folder = county
     web = web_app(url, folder, queue)
     client = signed_in(web, "assessor")
-    token = csrf_token(client, f"{BASE}/QY01/")
-    job_url = client.post(f"{BASE}/QY01/village-zip", data={"csrf_token": token}).headers[
-        "Location"
-    ]
-    job = job_url.rstrip("/").rsplit("/", 1)[1]
+    job_url, job = start_qy01_zip(client)
     assert client.get(job_url).status_code == 200
     assert client.get(f"{BASE}/QY02/village-zip/{job}").status_code == 404
     other = signed_in(web, "assessor-t02")
