@@ -6,7 +6,8 @@ on every request. Entries are keyed by the version's id *and* content hash: a ro
 can free an id that a later load takes with other content (SQLite reuses row ids), and the
 hash tells the two apart. The cache grows with the number of versions ever read, which is
 small. Each entry also keeps the WTForms classes built for its sections
-(``surveyapp.services.forms``), so a page does not rebuild them either.
+(``surveyapp.services.forms``) and the rules answers are checked by
+(``surveyapp.questionnaire.answers.Rules``), so a page does not work them out again either.
 
 Callers must treat a cached definition as read-only.
 """
@@ -21,10 +22,12 @@ import sqlalchemy as sa
 
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion, Wave, WaveStatus
+from surveyapp.questionnaire.answers import KeptDefinition
 
 
-class Definition(dict):
-    """A parsed definition (a plain dict to every reader) with the form classes built from it."""
+class Definition(KeptDefinition):
+    """A parsed definition (a plain dict to every reader) with the rules for checking answers
+    and the form classes built from it."""
 
     __slots__ = ("form_classes",)
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoring.item_scores import score_response
-from surveyapp.questionnaire.answers import shown_items
-from surveyapp.questionnaire.definition import iter_items
+from surveyapp.questionnaire.answers import rules_of, shown_items
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +37,13 @@ class QuizScore:
 def quiz_scores(definition: dict, answers: dict[str, Any]) -> tuple[QuizScore, ...]:
     """The quiz result per dimension holding quiz items, in the order the items come; empty
     when the questionnaire has no quiz. ``answers`` are clean (only shown items)."""
+    rules = rules_of(definition)
+    if not rules.quiz_ids:
+        return ()
     shown = set(shown_items(definition, answers))
     quizzes: dict[str, list[dict]] = {}
-    for item in iter_items(definition):
-        if item["type"] == "quiz" and item["dimension"] and item["id"] in shown:
+    for item_id, item in rules.items.items():
+        if item_id in rules.quiz_ids and item_id in shown:
             quizzes.setdefault(item["dimension"], []).append(item)
     if not quizzes:
         return ()

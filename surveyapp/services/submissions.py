@@ -94,7 +94,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.base import utcnow
 from surveyapp.models.collection import participation_key
-from surveyapp.questionnaire.answers import answer_problems, clean_answers, shown_items
+from surveyapp.questionnaire.answers import answer_problems, clean_answers, rules_of, shown_items
 from surveyapp.services.definitions import definition_of, wave_definition
 from surveyapp.services.forms import read_posted
 from surveyapp.services.quiz import QuizScore, quiz_scores
@@ -469,7 +469,7 @@ def _checked(definition: dict, given: dict[str, Any], problems: dict[str, str] |
     if problems is None or any(v in ("", [], {}) for v in given.values()):
         problems = answer_problems(definition, answers)
     else:
-        known = {item["id"] for section in definition["sections"] for item in section["items"]}
+        known = rules_of(definition).items
         problems = {k: v for k, v in problems.items() if k in known}
     if problems:
         return Checked(given, answers, problems, False, ())
@@ -835,13 +835,14 @@ def duration_bucket(seconds: int) -> DurationBucket:
 
 def is_straightline(definition: dict, answers: dict[str, Any]) -> bool:
     """At least STRAIGHTLINE_MIN_ITEMS likert answers (not "don't know"), all at one position."""
-    positions = []
-    for section in definition["sections"]:
-        for item in section["items"]:
-            labels = [choice["label"] for choice in item.get("choices", [])]
-            if item["type"] == "likert" and answers.get(item["id"]) in labels:
-                positions.append(labels.index(answers[item["id"]]))
-    return len(positions) >= setting("STRAIGHTLINE_MIN_ITEMS") and len(set(positions)) == 1
+    positions = set()
+    count = 0
+    for item_id, position_of in rules_of(definition).likert_positions.items():
+        answer = answers.get(item_id)
+        if isinstance(answer, str) and answer in position_of:
+            positions.add(position_of[answer])
+            count += 1
+    return count >= setting("STRAIGHTLINE_MIN_ITEMS") and len(positions) == 1
 
 
 def _is_too_fast(wave_id: int, seconds: int) -> bool:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from surveyapp.questionnaire.answers import answer_problems, clean_answers, shown_items
+from surveyapp.questionnaire.answers import (
+    KeptDefinition,
+    answer_problems,
+    clean_answers,
+    rules_of,
+    shown_items,
+)
 from surveyapp.questionnaire.check import parse_questionnaire
 
 QUESTIONNAIRE = """
@@ -72,18 +78,39 @@ def test_a_required_shown_item_must_be_answered_but_dont_know_is_an_answer(defin
     ("item_id", "value", "message"),
     [
         ("dealt", "也许", "请从选项中选择一项"),
+        ("dealt", ["有"], "请从选项中选择一项"),
+        ("dealt", {"有": 1}, "请从选项中选择一项"),
         ("styles", ["拖拉", "以上都没有"], "“以上都没有”不能与其他选项同时选择"),
         ("styles", ["拖拉", "推诿", "敷衍"], "最多选择 2 项"),
         ("styles", ["跑调"], "请从选项中选择"),
+        ("styles", [["拖拉"]], "请从选项中选择"),
+        ("styles", "拖拉", "请从选项中选择"),
         ("age", 17, "请填写 18–120 之间的数"),
         ("age", 30.5, "请填写 18–120 之间的整数"),
         ("age", "三十", "请填写 18–120 之间的整数"),
         ("age", True, "请填写 18–120 之间的整数"),
         ("grades", {"德": "优秀"}, "请为“廉”选择等次"),
         ("grades", {"德": "优秀", "勤": "称职"}, "请逐项选择等次"),
+        ("grades", {"德": ["优秀"], "廉": "称职"}, "请从选项中选择等次"),
         ("note", "太长了太长了", "不能超过 5 个字"),
         ("nonexistent", "是", "问卷中没有这道题"),
     ],
 )
 def test_invalid_answers_get_a_chinese_message(definition, item_id, value, message):
     assert answer_problems(definition, {**COMPLETE, item_id: value}) == {item_id: message}
+
+
+@pytest.mark.parametrize("answers", [
+    COMPLETE,
+    {**COMPLETE, "dealt": "有", "handled": "不满意", "followup": "满意"},
+    {"dealt": "没有", "handled": "不满意", "styles": ["拖拉", "以上都没有"], "age": 17},
+    {"dealt": ["有"], "grades": {"德": ["优秀"]}, "note": 5, "nonexistent": "是"},
+])
+def test_a_kept_definition_checks_answers_as_the_plain_one_and_works_its_rules_out_once(
+        definition, answers):
+    kept = KeptDefinition(definition)
+    assert shown_items(kept, answers) == shown_items(definition, answers)
+    assert clean_answers(kept, answers) == clean_answers(definition, answers)
+    assert answer_problems(kept, answers) == answer_problems(definition, answers)
+    assert rules_of(kept) is rules_of(kept)
+    assert rules_of(definition) is not rules_of(definition)  # a plain dict keeps nothing
