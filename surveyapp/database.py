@@ -133,11 +133,12 @@ class _Compiled:
         # (name in the SQL, key in the caller's parameters, the bind), in the order the
         # driver takes them; the processor that turns a value into what the driver stores
         binds = {name: bind for bind, name in compiled.bind_names.items()}
-        order = compiled.positiontup if dialect.positional else list(binds)
-        self.binds = [(name, binds[name].key, binds[name]) for name in order]
+        self.names = compiled.positiontup if dialect.positional else list(binds)
         self.positional = dialect.positional
-        self.processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                           for name, bind in binds.items()}
+        # (key in the caller's parameters, the bind, its processor), in the driver's order
+        self.binds = [(binds[name].key, binds[name],
+                       binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                      for name in self.names]
         returned = getattr(statement, "exported_columns", ())
         self.row = collections.namedtuple("Row", [column.name for column in returned],
                                           rename=True) if returned else None
@@ -146,16 +147,15 @@ class _Compiled:
 
     def parameters(self, params: dict[str, Any]) -> Any:
         values = []
-        for name, key, bind in self.binds:
+        for key, bind, process in self.binds:
             if key in params:
                 value = params[key]
             elif bind.required:
                 raise sa.exc.InvalidRequestError(f"a value is required for {key!r}")
             else:
                 value = bind.effective_value  # a literal the statement carries (LIMIT's 0 …)
-            process = self.processors[name]
-            values.append((name, process(value) if process else value))
-        return [value for _, value in values] if self.positional else dict(values)
+            values.append(process(value) if process is not None else value)
+        return values if self.positional else dict(zip(self.names, values, strict=True))
 
     def rows(self, cursor: Any) -> list[Any]:
         return [self.row(*(process(value) if process else value

@@ -27,7 +27,7 @@ class Rules:
     instructions of a final submission (callgrind, bench database)."""
 
     items: dict[str, dict]  # item id -> item, in order
-    show_if: tuple[tuple[str, show_if.Node | None], ...]  # (item id, its parsed show_if), in order
+    steps: tuple[Step, ...]  # every item, in order, as ``shown_items`` walks them
     labels: dict[str, frozenset[str]]  # item id -> its choice and "don't know" labels
     likert_positions: dict[str, dict[str, int]]  # likert item id -> choice label -> position
     quiz_ids: frozenset[str]  # quiz items that count towards a dimension
@@ -37,8 +37,7 @@ class Rules:
         items = {item["id"]: item for item in iter_items(definition)}
         return cls(
             items=items,
-            show_if=tuple((item_id, show_if.parse(item["show_if"]) if item["show_if"] else None)
-                          for item_id, item in items.items()),
+            steps=Step.all_of(items),
             labels={item_id: frozenset(_labels(item)) for item_id, item in items.items()
                     if item["type"] in LABELLED_TYPES},
             likert_positions={item_id: {choice["label"]: position
@@ -47,6 +46,36 @@ class Rules:
             quiz_ids=frozenset(item_id for item_id, item in items.items()
                                if item["type"] == "quiz" and item["dimension"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Items that are shown or hidden together: a run of items without ``show_if``, or one
+    item with its parsed ``show_if``."""
+
+    condition: show_if.Node | None
+    ids: tuple[str, ...]
+    read: tuple[str, ...]  # those of ``ids`` whose answers a later ``show_if`` reads
+
+    @classmethod
+    def all_of(cls, items: dict[str, dict]) -> tuple[Step, ...]:
+        conditions = {item_id: show_if.parse(item["show_if"])
+                      for item_id, item in items.items() if item["show_if"]}
+        read = {condition.item for node in conditions.values()
+                for condition in show_if.conditions(node)}
+        steps: list[Step] = []
+        run: list[str] = []
+        for item_id in [*items, None]:  # None closes the last run
+            if item_id is not None and item_id not in conditions:
+                run.append(item_id)
+                continue
+            if run:
+                steps.append(cls(None, tuple(run), tuple(i for i in run if i in read)))
+                run = []
+            if item_id is not None:
+                steps.append(cls(conditions[item_id], (item_id,),
+                                 (item_id,) if item_id in read else ()))
+        return tuple(steps)
 
 
 class KeptDefinition(dict):
@@ -78,12 +107,13 @@ def shown_items(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> li
     behind on an item that later became hidden cannot open a branch.
     """
     shown: list[str] = []
-    visible_answers: dict[str, Any] = {}
-    for item_id, condition in rules_of(definition).show_if:
-        if condition is None or show_if.evaluate(condition, visible_answers):
-            shown.append(item_id)
-            if answers.get(item_id) is not None:
-                visible_answers[item_id] = answers[item_id]
+    visible_answers: dict[str, Any] = {}  # only what a show_if reads
+    for step in rules_of(definition).steps:
+        if step.condition is None or show_if.evaluate(step.condition, visible_answers):
+            shown += step.ids
+            for item_id in step.read:
+                if answers.get(item_id) is not None:
+                    visible_answers[item_id] = answers[item_id]
     return shown
 
 

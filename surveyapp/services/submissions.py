@@ -589,7 +589,6 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
         try:
             submitted = _store(connection, claimed, _merged(claimed.answers, page or {}),
                                key_hash, now, checked)
-            db.session.flush()
         except IntegrityError as error:
             db.session.rollback()
             raise AlreadySubmitted("already answered") from error
@@ -631,7 +630,6 @@ def submit_last_page(draft_key: str, draft_id: int, section_index: int, raw_form
             if submitted is None:
                 db.session.rollback()
                 return None
-            db.session.flush()
         except (IntegrityError, WaveNotOpen, AnswersIncomplete, AlreadySubmitted):
             db.session.rollback()
             return None

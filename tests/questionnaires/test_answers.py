@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from surveyapp.questionnaire import show_if
 from surveyapp.questionnaire.answers import (
     KeptDefinition,
     answer_problems,
@@ -12,6 +13,7 @@ from surveyapp.questionnaire.answers import (
     shown_items,
 )
 from surveyapp.questionnaire.check import parse_questionnaire
+from surveyapp.questionnaire.definition import iter_items
 
 QUESTIONNAIRE = """
 id: answers
@@ -114,3 +116,25 @@ def test_a_kept_definition_checks_answers_as_the_plain_one_and_works_its_rules_o
     assert answer_problems(kept, answers) == answer_problems(definition, answers)
     assert rules_of(kept) is rules_of(kept)
     assert rules_of(definition) is not rules_of(definition)  # a plain dict keeps nothing
+
+
+def shown_by_walking(definition: dict, answers: dict) -> list[str]:
+    """shown_items' rule, walked item by item: each show_if sees the answers of the items
+    shown before it."""
+    shown, visible = [], {}
+    for item in iter_items(definition):
+        if item["show_if"] is None or show_if.evaluate(show_if.parse(item["show_if"]), visible):
+            shown.append(item["id"])
+            if answers.get(item["id"]) is not None:
+                visible[item["id"]] = answers[item["id"]]
+    return shown
+
+
+@pytest.mark.parametrize("dealt", ["有", "没有", None])
+@pytest.mark.parametrize("handled", ["满意", "不满意", None])
+@pytest.mark.parametrize("followup", ["满意", None])
+def test_shown_items_follow_the_item_by_item_rule(definition, dealt, handled, followup):
+    answers = {"dealt": dealt, "handled": handled, "followup": followup, "age": 30}
+    assert shown_items(definition, answers) == shown_by_walking(definition, answers)
+    assert shown_items(KeptDefinition(definition), answers) == shown_by_walking(definition,
+                                                                                answers)
