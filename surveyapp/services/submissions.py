@@ -69,7 +69,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from surveyapp.database import DriverStatement, driver_insert, writer_turn
+from surveyapp.database import DriverStatement, driver_insert, write_transaction, writer_turn
 from surveyapp.extensions import db
 from surveyapp.models import (
     VILLAGE_KINDS,
@@ -565,8 +565,9 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
            checked: Checked | None = None) -> Submitted:
     """Store the draft, with ``page``'s answers on top, as a response, and delete the draft.
 
-    Anything uncommitted in the session is rolled back first: the submission must begin its
-    own transaction with the claiming DELETE (see the module docstring).
+    Anything uncommitted in the session is rolled back first; the submission is a transaction
+    of its own (``database.write_transaction``) that begins with the claiming DELETE (see the
+    module docstring).
 
     Raises DraftAlreadySubmitted (a retry of a stored submission), DraftNotFound, WaveNotOpen,
     AnswersIncomplete and AlreadySubmitted; nothing is stored when any is raised.
@@ -575,14 +576,13 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
     exactly its ``given``, else they are checked afresh under the lock.
     """
     key_hash = hash_key(draft_key)
-    db.session.rollback()  # begin afresh, with the claiming DELETE as the first statement
-    with writer_turn(db.engine):
+    with write_transaction(db.session) as transaction:
         now = utcnow()
-        connection = db.session.connection()
+        connection = transaction.connection
         claimed = _CLAIM.first(connection, {"key_hash": key_hash})
         if claimed is None or claimed.expires_at <= now:
+            transaction.rollback()
             receipt = None if claimed else find_receipt(draft_key)
-            db.session.rollback()
             if receipt is not None:
                 raise DraftAlreadySubmitted(receipt.next_url)
             raise DraftNotFound("no live draft")
@@ -590,12 +590,8 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
             submitted = _store(connection, claimed, _merged(claimed.answers, page or {}),
                                key_hash, now, checked)
         except IntegrityError as error:
-            db.session.rollback()
             raise AlreadySubmitted("already answered") from error
-        except Exception:
-            db.session.rollback()
-            raise
-        db.session.commit()
+        transaction.commit()
     return submitted
 
 
@@ -616,27 +612,21 @@ def submit_last_page(draft_key: str, draft_id: int, section_index: int, raw_form
     if not _is_plausible_key(draft_key):
         return None
     key_hash = hash_key(draft_key)
-    db.session.rollback()  # the claim must be the transaction's first statement
-    with writer_turn(db.engine):
+    with write_transaction(db.session) as transaction:
         now = utcnow()
-        connection = db.session.connection()
+        connection = transaction.connection
         claimed = _CLAIM.first(connection, {"key_hash": key_hash})
+        if (claimed is None or claimed.expires_at <= now or claimed.id != draft_id
+                or section_index > claimed.section):
+            return None  # rolled back: the draft stays as it was
         try:
-            submitted = None
-            if (claimed is not None and claimed.expires_at > now and claimed.id == draft_id
-                    and section_index <= claimed.section):
-                submitted = _store_last_page(connection, claimed, section_index, raw_form,
-                                             key_hash, now)
-            if submitted is None:
-                db.session.rollback()
-                return None
+            submitted = _store_last_page(connection, claimed, section_index, raw_form,
+                                         key_hash, now)
         except (IntegrityError, WaveNotOpen, AnswersIncomplete, AlreadySubmitted):
-            db.session.rollback()
             return None
-        except Exception:
-            db.session.rollback()
-            raise
-        db.session.commit()
+        if submitted is None:
+            return None
+        transaction.commit()
     return submitted
 
 
@@ -685,7 +675,7 @@ def _store(connection: sa.Connection, claimed: Any, given: dict[str, Any], key_h
         recruitment=recruitment,
         mode=Mode(context.get("mode", "self")),
         weight=context.get("weight"),
-        flag_too_fast=_is_too_fast(wave.wave_id, seconds),
+        flag_too_fast=_is_too_fast(connection, wave.wave_id, seconds),
         flag_straightline=checked.straightline,
     )
     is_poster = recruitment is Recruitment.POSTER
@@ -697,10 +687,10 @@ def _store(connection: sa.Connection, claimed: Any, given: dict[str, Any], key_h
     if is_poster:
         rows.append((RecentSubmission, {"wave_id": wave.wave_id, "org_id": claimed.org_id,
                                         "at": now}))
-    rows += _record_side_effects(wave.wave_id, claimed.org_id, context, now)
+    rows += _record_side_effects(connection, wave.wave_id, claimed.org_id, context, now)
     response = _insert_response(connection, values, rows, is_poster=is_poster, now=now)
     if _is_due("receipts", now):
-        _prune(SubmissionReceipt, SubmissionReceipt.expires_at <= now)
+        _prune(connection, SubmissionReceipt, SubmissionReceipt.expires_at <= now)
     return Submitted(response, context.get("next_url"), checked.quiz)
 
 
@@ -743,7 +733,7 @@ def _insert_response(connection: sa.Connection, values: dict[str, Any],
     """
     since = now - timedelta(seconds=setting("BURST_WINDOW_SECONDS"))
     if is_poster and _is_due("recent submissions", now):
-        _prune(RecentSubmission, RecentSubmission.at < since)
+        _prune(connection, RecentSubmission, RecentSubmission.at < since)
     params = {**values, "is_poster": is_poster, "burst_wave_id": values["wave_id"],
               "burst_org_id": values["org_id"], "burst_since": since,
               "burst_count": setting("BURST_COUNT")}
@@ -778,8 +768,8 @@ def _with_side_rows(rows: list[tuple[type, dict[str, Any]]]) -> DriverStatement:
     return statement
 
 
-def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime
-                         ) -> list[tuple[type, dict[str, Any]]]:
+def _record_side_effects(connection: sa.Connection, wave_id: int, org_id: int, context: dict,
+                         now: datetime) -> list[tuple[type, dict[str, Any]]]:
     """Marks kept apart from the response: the slip and the drawn household's outcome are
     updated here; the rows to insert along with the response, the duplicate guard and
     participation, are returned. A unique constraint refuses a second answer."""
@@ -790,32 +780,33 @@ def _record_side_effects(wave_id: int, org_id: int, context: dict, now: datetime
     if context.get("person_id") is not None:
         rows.append((Participation, {"id": participation_key(), "wave_id": wave_id,
                                      "person_id": context["person_id"],
-                                     "subject_key": subject_key(context)}))
+                                     "subject_key": subject_key(connection, context)}))
     if context.get("invitation_id") is not None:
-        used = db.session.execute(
+        used = connection.execute(
             sa.update(Invitation)
             .where(Invitation.id == context["invitation_id"], Invitation.used_at.is_(None))
             .values(used_at=now)
-            .execution_options(synchronize_session=False)
         )
         if used.rowcount == 0:
             raise AlreadySubmitted("invitation already used")
     if context.get("sampled_household_id") is not None:
-        db.session.execute(
+        connection.execute(
             sa.update(SampledHousehold)
             .where(SampledHousehold.id == context["sampled_household_id"])
             .values(outcome=Outcome.COMPLETE, outcome_on=local_day(now))
-            .execution_options(synchronize_session=False)
         )
     return rows
 
 
-def subject_key(context: dict) -> str:
+def subject_key(connection: sa.Connection, context: dict) -> str:
     """Participation's subject: "person:<code>", "org:<code>" or "-"."""
     if context.get("subject_person_id") is not None:
-        return "person:" + db.session.get(Person, context["subject_person_id"]).code
+        code = connection.scalar(sa.select(Person.code)
+                                 .where(Person.id == context["subject_person_id"]))
+        return f"person:{code}"
     if context.get("subject_org_id") is not None:
-        return "org:" + db.session.get(Org, context["subject_org_id"]).code
+        code = connection.scalar(sa.select(Org.code).where(Org.id == context["subject_org_id"]))
+        return f"org:{code}"
     return "-"
 
 
@@ -843,19 +834,19 @@ def is_straightline(definition: dict, answers: dict[str, Any]) -> bool:
     return count >= setting("STRAIGHTLINE_MIN_ITEMS") and len(positions) == 1
 
 
-def _is_too_fast(wave_id: int, seconds: int) -> bool:
-    median = _recent_median(wave_id)
+def _is_too_fast(connection: sa.Connection, wave_id: int, seconds: int) -> bool:
+    median = _recent_median(connection, wave_id)
     return median is not None and seconds < setting("TOO_FAST_SHARE") * median
 
 
-def _recent_median(wave_id: int) -> float | None:
+def _recent_median(connection: sa.Connection, wave_id: int) -> float | None:
     """The median of the wave's last DURATION_SAMPLES_FOR_MEDIAN durations (None while fewer
     than TOO_FAST_MIN_SAMPLES exist), read at most once per DURATION_MEDIAN_MAX_AGE seconds."""
     medians = current_app.extensions.setdefault("surveyapp.duration_medians", {})
     read_at, median = medians.get(wave_id, (None, None))
     if read_at is not None and time.monotonic() - read_at < setting("DURATION_MEDIAN_MAX_AGE"):
         return median
-    recent = list(db.session.scalars(
+    recent = list(connection.scalars(
         sa.select(DurationSample.seconds)
         .where(DurationSample.wave_id == wave_id)
         .order_by(DurationSample.id.desc())
@@ -877,11 +868,10 @@ def _is_due(what: str, now: datetime) -> bool:
     return True
 
 
-def _prune(model: type, condition: Any) -> None:
+def _prune(connection: sa.Connection, model: type, condition: Any) -> None:
     # SKIP LOCKED: concurrent submissions pruning the same old rows must not wait on, or
     # deadlock with, each other (PostgreSQL; SQLite has one writer and ignores the clause).
     stale = sa.select(model.id).where(condition).limit(500).with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(stale))
+    ids = list(connection.scalars(stale))
     if ids:
-        db.session.execute(sa.delete(model).where(model.id.in_(ids))
-                           .execution_options(synchronize_session=False))
+        connection.execute(sa.delete(model).where(model.id.in_(ids)))
