@@ -125,8 +125,8 @@ def writer_turn(engine: Engine) -> Iterator[None]:
 def write_transaction(session: orm.Session) -> Iterator[sa.RootTransaction | sa.NestedTransaction]:
     """A write transaction of its own beside the ORM session, in its writer turn, for the few
     hot writes whose statements run straight on the driver (``DriverStatement``): they need
-    none of the session's unit-of-work bookkeeping, which cost about a tenth of the work of a
-    final submission.
+    none of the session's unit-of-work bookkeeping, which took about an eighth of a final
+    submission's Python opcodes (docs/benchmarks.md, Collection, Round 6).
 
     The block runs its statements on ``transaction.connection`` and ends it with
     ``transaction.commit()``; whatever it leaves uncommitted is rolled back within the turn.
