@@ -162,12 +162,12 @@ class _Compiled:
             names = ", ".join(column.name for column in compiled.insert_prefetch)
             raise ValueError(f"column defaults would be skipped: give {names}")
         self.sql = compiled.string
-        # (name in the SQL, key in the caller's parameters, the bind), in the order the
-        # driver takes them; the processor that turns a value into what the driver stores
         binds = {name: bind for bind, name in compiled.bind_names.items()}
+        # the parameters' names in the SQL, in the order the driver takes them
         self.names = compiled.positiontup if dialect.positional else list(binds)
         self.positional = dialect.positional
-        # (key in the caller's parameters, the bind, its processor), in the driver's order
+        # for each of them: its key in the caller's parameters, the bind, and the processor
+        # that turns a value into what the driver stores
         self.binds = [(binds[name].key, binds[name],
                        binds[name].type.dialect_impl(dialect).bind_processor(dialect))
                       for name in self.names]

@@ -42,12 +42,12 @@ draft with its wave's status and version, so the draft is not read by a query of
 page is checked against it, and the response's INSERT counts the burst window itself. A final
 poster submission so runs 6 statements on SQLite (the DELETE and five INSERTs) and 2 on
 PostgreSQL (the side rows ride along the response's INSERT as CTEs), one commit, in a
-transaction of its own beside the ORM session (``database.write_transaction``: no unit of work);
-those statements are compiled once per process and run straight on the driver
+transaction of its own beside the ORM session (``database.write_transaction``: no unit of
+work); those statements are compiled once per process and run straight on the driver
 (``database.DriverStatement``). The answers are checked by rules worked out once per
-questionnaire version (``questionnaire.answers.Rules``). On SQLite the transaction waits its turn in
-``database.writer_turn`` (a file lock handed over at once) instead of in SQLite's sleeping
-busy handler. Other pages read the draft with one query and save it with one UPDATE. The
+questionnaire version (``questionnaire.answers.Rules``). On SQLite the transaction waits its
+turn in ``database.writer_turn`` (a file lock handed over at once) instead of in SQLite's
+sleeping busy handler. Other pages read the draft with one query and save it with one UPDATE. The
 median of a wave's durations is read at most once per ``DURATION_MEDIAN_MAX_AGE`` seconds per
 process (a flag compares with a median up to that old, which moves little over a few hundred
 samples); expired receipts and
