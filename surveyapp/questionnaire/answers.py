@@ -123,7 +123,7 @@ def clean_answers(definition: Mapping[str, Any], answers: Mapping[str, Any]) -> 
     return {
         item_id: value
         for item_id, value in answers.items()
-        if item_id in shown and not _is_empty(value)
+        if item_id in shown and not is_empty(value)
     }
 
 
@@ -134,7 +134,7 @@ def answer_problems(definition: Mapping[str, Any], answers: Mapping[str, Any]
     problems = {item_id: "问卷中没有这道题" for item_id in answers if item_id not in rules.items}
     for item_id in shown_items(definition, answers):
         item, value = rules.items[item_id], answers.get(item_id)
-        if _is_empty(value):
+        if is_empty(value):
             if item["required"]:
                 problems[item_id] = "请回答这道题"
             continue
@@ -144,7 +144,8 @@ def answer_problems(definition: Mapping[str, Any], answers: Mapping[str, Any]
     return problems
 
 
-def _is_empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
+    """No answer: None, an empty text, an empty choice list or an empty set of grades."""
     return value is None or value == "" or value == [] or value == {}
 
 

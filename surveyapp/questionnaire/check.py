@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import show_if
-from .definition import is_indices, normalise_indices, normalise_questionnaire
+from .definition import is_indices, iter_items, normalise_indices, normalise_questionnaire
 from .schema import validate
 from .source import Document, Problem, SourceError, parse_document, read_document
 
@@ -588,7 +588,7 @@ def _check_rises(doc: Document, instruments: dict[str, dict]) -> list[Problem]:
         instrument = instruments.get(instrument_id)
         if instrument is None:
             problems.append(doc.problem(path, f"问卷 '{instrument_id}' 不存在"))
-        elif not any(item["scored"] for s in instrument["sections"] for item in s["items"]):
+        elif not any(item["scored"] for item in iter_items(instrument)):
             problems.append(
                 doc.problem(path, f"问卷 '{instrument_id}' 没有计分的题目，无法比较平均分")
             )

@@ -47,12 +47,12 @@ work); those statements are compiled once per process and run straight on the dr
 (``database.DriverStatement``). The answers are checked by rules worked out once per
 questionnaire version (``questionnaire.answers.Rules``). On SQLite the transaction waits its
 turn in ``database.writer_turn`` (a file lock handed over at once) instead of in SQLite's
-sleeping busy handler. Other pages read the draft with one query and save it with one UPDATE. The
-median of a wave's durations is read at most once per ``DURATION_MEDIAN_MAX_AGE`` seconds per
-process (a flag compares with a median up to that old, which moves little over a few hundred
-samples); expired receipts and
-``RecentSubmission`` rows are pruned at most once per ``PRUNE_INTERVAL_SECONDS`` per process,
-so burst times outlive their window by at most that interval while submissions keep coming.
+sleeping busy handler. Other pages read the draft with one query and save it with one UPDATE.
+The median of a wave's durations is read at most once per ``DURATION_MEDIAN_MAX_AGE`` seconds
+per process (a flag compares with a median up to that old, which moves little over a few
+hundred samples); expired receipts and ``RecentSubmission`` rows are pruned at most once per
+``PRUNE_INTERVAL_SECONDS`` per process, so burst times outlive their window by at most that
+interval while submissions keep coming.
 """
 
 from __future__ import annotations
@@ -96,8 +96,14 @@ from surveyapp.models import (
 )
 from surveyapp.models.base import utcnow
 from surveyapp.models.collection import participation_key
-from surveyapp.questionnaire.answers import answer_problems, clean_answers, rules_of, shown_items
-from surveyapp.services.definitions import definition_of, wave_definition
+from surveyapp.questionnaire.answers import (
+    answer_problems,
+    clean_answers,
+    is_empty,
+    rules_of,
+    shown_items,
+)
+from surveyapp.services.definitions import WaveDefinition, definition_of, wave_definition
 from surveyapp.services.forms import read_posted
 from surveyapp.services.quiz import QuizScore, quiz_scores
 
@@ -468,7 +474,7 @@ def _checked(definition: dict, given: dict[str, Any], problems: dict[str, str] |
     without the hidden items' answers, so the cleaned answers have the same problems except
     "no such item" for ids the definition lacks, which cleaning drops."""
     answers = clean_answers(definition, given)
-    if problems is None or any(v in ("", [], {}) for v in given.values()):
+    if problems is None or any(is_empty(v) for v in given.values()):
         problems = answer_problems(definition, answers)
     else:
         known = rules_of(definition).items
@@ -589,8 +595,8 @@ def finish(draft_key: str, *, page: dict[str, Any] | None = None,
                 raise DraftAlreadySubmitted(receipt.next_url)
             raise DraftNotFound("no live draft")
         try:
-            submitted = _store(connection, claimed, _merged(claimed.answers, page or {}),
-                               key_hash, now, checked)
+            submitted = _store(connection, claimed, _claimed_wave(claimed),
+                               _merged(claimed.answers, page or {}), key_hash, now, checked)
         except IntegrityError as error:
             raise AlreadySubmitted("already answered") from error
         transaction.commit()
@@ -634,22 +640,25 @@ def submit_last_page(draft_key: str, draft_id: int, section_index: int, raw_form
 
 def _store_last_page(connection: sa.Connection, claimed: Any, section_index: int,
                      raw_form: MultiDict, key_hash: str, now: datetime) -> Submitted | None:
-    wave = definition_of(claimed.wave_id, claimed.wave_code, claimed.wave_status,
-                         claimed.version_id, claimed.content_hash)
+    wave = _claimed_wave(claimed)
     definition = wave.definition
     if not 0 <= section_index < len(definition["sections"]):
         return None
     page = _read_page(definition, section_index, claimed.answers, raw_form)
     if page.errors or not page.is_last:
         return None
-    return _store(connection, claimed, page.answers, key_hash, now,
+    return _store(connection, claimed, wave, page.answers, key_hash, now,
                   _checked(definition, page.answers, page.problems))
 
 
-def _store(connection: sa.Connection, claimed: Any, given: dict[str, Any], key_hash: str,
-           now: datetime, checked: Checked | None = None) -> Submitted:
-    wave = definition_of(claimed.wave_id, claimed.wave_code, claimed.wave_status,
+def _claimed_wave(claimed: Any) -> WaveDefinition:
+    """The wave of a claimed draft, from the columns the claim returned."""
+    return definition_of(claimed.wave_id, claimed.wave_code, claimed.wave_status,
                          claimed.version_id, claimed.content_hash)
+
+
+def _store(connection: sa.Connection, claimed: Any, wave: WaveDefinition, given: dict[str, Any],
+           key_hash: str, now: datetime, checked: Checked | None = None) -> Submitted:
     if wave.status is not WaveStatus.OPEN:
         raise WaveNotOpen(wave.code)
     definition = wave.definition
