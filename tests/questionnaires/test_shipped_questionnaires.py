@@ -185,3 +185,11 @@ def test_no_component_or_breakdown_id_of_indices_yaml_is_written_in_our_python_c
         for part in (*index["components"], *index["breakdowns"])
     }
     assert (ids - ORDINARY_WORDS) & quoted_identifiers_in_our_python_code() == set()
+
+
+def test_an_item_text_does_not_say_optional_itself(shipped):
+    """The form marks an item that is not required with （选填）; a text saying it as well
+    showed it twice."""
+    said = [(qid, item["id"]) for qid, definition in shipped.items() if "sections" in definition
+            for item in iter_items(definition) if "选填" in item["text"]]
+    assert said == []
